@@ -1,0 +1,195 @@
+# banyan: one non-recursive Makefile. `make run` and `make test` install what
+# is missing (make deps), build and go; see README.md.
+#
+# Modes: MODE=release (default), asan (ASan+UBSan), tsan. Objects go to
+# build/$(MODE)/ so modes never mix. V=1 prints full command lines.
+
+MODE ?= release
+BUILD := build/$(MODE)
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+WERROR ?= -Werror
+
+CC ?= cc
+PKGS := libmicrohttpd jansson sqlite3 raft libuv inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -fno-omit-frame-pointer $(WERROR) \
+	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wold-style-definition -Wformat=2 -Wimplicit-fallthrough -Wvla \
+	-Wcast-align -Wpointer-arith -Wundef -Wnull-dereference \
+	-fstack-protector-strong -MMD -MP -pthread -Isrc -Iapi
+LDFLAGS_BASE := -Wl,-z,relro,-z,now -pthread
+
+ifeq ($(MODE),release)
+MODE_CFLAGS := -O2 -D_FORTIFY_SOURCE=2
+MODE_LDFLAGS :=
+else ifeq ($(MODE),asan)
+MODE_CFLAGS := -O1 -U_FORTIFY_SOURCE -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+MODE_LDFLAGS := -fsanitize=address,undefined
+else ifeq ($(MODE),tsan)
+MODE_CFLAGS := -O1 -U_FORTIFY_SOURCE -fsanitize=thread
+MODE_LDFLAGS := -fsanitize=thread
+else
+$(error unknown MODE=$(MODE): release, asan or tsan)
+endif
+
+ALL_CFLAGS := $(CFLAGS_BASE) $(MODE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS_BASE) $(MODE_LDFLAGS) $(LDFLAGS)
+
+# The engine: knows nothing of HTTP or JSON.
+CORE_SRCS := \
+	src/errcode.c \
+	src/mem.c \
+	src/log.c \
+	src/path.c \
+	src/inode.c \
+	src/cmd.c \
+	src/lock.c \
+	src/cache.c \
+	src/db.c \
+	src/store.c \
+	src/ns.c \
+	src/config.c \
+	src/fsm.c \
+	src/repl.c
+
+# The HTTP surface.
+API_SRCS := \
+	api/http_server.c \
+	api/http_router.c \
+	api/http_req.c \
+	api/http_problem.c \
+	api/http_paths.c \
+	api/http_health.c \
+	api/codec.c
+
+MAIN_SRCS := src/main.c
+
+UNIT_TESTS := \
+	test_errcode \
+	test_path \
+	test_config \
+	test_lock \
+	test_inode \
+	test_cmd \
+	test_store \
+	test_fsm \
+	test_codec
+
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJS := $(MAIN_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
+STRESS_BIN := $(BUILD)/tests/stress/stress_ns
+BANYAND := $(BUILD)/banyand
+BENCH_BINS := $(BUILD)/tests/bench/loadgen $(BUILD)/tests/bench/bare_http \
+	$(BUILD)/tests/bench/bulkload
+
+.PHONY: all run test test-unit test-stress test-tsan test-e2e lint-openapi \
+	bench deps clean check-deps
+
+all: $(BANYAND)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BANYAND): $(CORE_OBJS) $(API_OBJS) $(MAIN_OBJS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)ln -sf $(MODE)/banyand build/banyand-$(MODE) 2>/dev/null || true
+
+# Unit tests link the engine and the API objects they need.
+$(BUILD)/tests/unit/test_codec: $(BUILD)/tests/unit/test_codec.o \
+		$(CORE_OBJS) $(filter-out $(BUILD)/api/http_server.o,$(API_OBJS))
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_OBJS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(CORE_OBJS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/bench/loadgen: $(BUILD)/tests/bench/loadgen.o
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/tests/bench/bare_http: $(BUILD)/tests/bench/bare_http.o
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# ---- set-up -------------------------------------------------------------
+
+# Debian packages the build, the tests and the benchmark need.
+DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
+	libsqlite3-dev libraft-dev libuv1-dev libcmocka-dev libinih-dev curl jq \
+	sqlite3 nodejs npm procps psmisc iproute2
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+			grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			$$missing >/dev/null || exit 1; \
+	fi
+	@if [ ! -x node_modules/.bin/redocly ]; then \
+		echo "deps: npm ci (OpenAPI linter)"; \
+		npm ci --no-audit --no-fund --loglevel=error >/dev/null || exit 1; \
+	fi
+
+# ---- the two commands of the README ---------------------------------------
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory MODE=release all
+	./build/release/banyand $(ARGS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory MODE=asan all test-unit-bins stress-bin
+	$(Q)$(MAKE) --no-print-directory MODE=tsan stress-bin
+	$(Q)$(MAKE) --no-print-directory MODE=release all
+	$(Q)tests/run.sh
+
+test-unit-bins: $(UNIT_BINS)
+stress-bin: $(STRESS_BIN)
+
+test-unit: deps
+	$(Q)$(MAKE) --no-print-directory MODE=asan test-unit-bins
+	$(Q)tests/run.sh unit
+
+test-stress: deps
+	$(Q)$(MAKE) --no-print-directory MODE=asan stress-bin
+	$(Q)$(MAKE) --no-print-directory MODE=tsan stress-bin
+	$(Q)tests/run.sh stress
+
+test-e2e: deps
+	$(Q)$(MAKE) --no-print-directory MODE=release all
+	$(Q)tests/run.sh e2e
+
+lint-openapi: deps
+	$(Q)node_modules/.bin/redocly lint --format=stylish openapi.yaml
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory MODE=release all $(BENCH_BINS)
+	$(Q)tests/bench/bench.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

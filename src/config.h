@@ -1,0 +1,82 @@
+/*
+ * config: the daemon's settings, from built-in defaults, then an INI file,
+ * then command-line flags, each overriding the one before.
+ *
+ * Every option is one row of a table in config.c (key, type, offset,
+ * default, min, max, help); the table drives parsing, validation, --help
+ * and --print-config. conf/banyan.conf documents every key with its
+ * default (test_config checks it).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef BANYAN_SRC_CONFIG_H
+#define BANYAN_SRC_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "errcode.h"
+
+struct config {
+    /* [node] */
+    uint64_t node_id;          /* node_id = 1 */
+    char *data_dir;            /* data_dir = ./data */
+    /* [http] */
+    char *listen;              /* listen = 127.0.0.1:8420 (host:port) */
+    uint64_t http_threads;     /* http_threads = 0 (0: 2 x cores) */
+    uint64_t max_connections;  /* max_connections = 10000 */
+    uint64_t max_body_bytes;   /* max_body_bytes = 1MiB */
+    uint64_t request_timeout_ms; /* request_timeout_ms = 10000 */
+    /* [raft] */
+    char *raft_listen;         /* raft_listen = 127.0.0.1:8421 */
+    uint64_t election_timeout_ms;  /* election_timeout_ms = 1000 */
+    uint64_t heartbeat_timeout_ms; /* heartbeat_timeout_ms = 100 */
+    uint64_t snapshot_threshold;   /* snapshot_threshold = 8192 */
+    uint64_t snapshot_trailing;    /* snapshot_trailing = 8192 */
+    uint64_t batch_max;        /* batch_max = 1024 commands a raft entry */
+    /* [store] */
+    uint64_t cache_bytes;      /* cache_bytes = 256MiB */
+    uint64_t lock_stripes;     /* lock_stripes = 4096 */
+    uint64_t db_readers;       /* db_readers = 8 SQLite read connections */
+    /* [namespace] */
+    char *default_owner;       /* default_owner = banyan */
+    char *default_group;       /* default_group = banyan */
+    /* [log] */
+    char *log_level;           /* log_level = info */
+};
+
+/* Fill @cfg with the built-in defaults. Free with config_clear(). */
+void config_init(struct config *cfg);
+
+/* Release the strings of @cfg. */
+void config_clear(struct config *cfg);
+
+/* Read the INI file at @path over @cfg. Unknown sections or keys, values
+ * that do not parse and values out of range are errors. Returns 0, or
+ * BN_EINVAL / BN_EIO with "file:line: reason" in @errmsg. */
+int config_load_file(struct config *cfg, const char *path,
+                     char errmsg[BN_ERRMSG_SIZE]);
+
+/* Set one option by its key ("cache_bytes") from a string ("64MiB").
+ * Returns 0 or BN_EINVAL with the reason. */
+int config_set(struct config *cfg, const char *key, const char *value,
+               char errmsg[BN_ERRMSG_SIZE]);
+
+/* Parse argv: --config FILE is read first, then every other flag
+ * (--listen, --data-dir, --node-id, --raft-listen, --cache-bytes,
+ * --log-level, and --set key=value for any key) overrides the file.
+ * Returns 0; 1 when --help, --version or --print-config printed
+ * something to @out and the program should exit 0; BN_EINVAL with the
+ * reason on a bad flag. */
+int config_parse_args(struct config *cfg, int argc, char **argv, FILE *out,
+                      char errmsg[BN_ERRMSG_SIZE]);
+
+/* Print every key with its current value in INI form. */
+void config_print(const struct config *cfg, FILE *out);
+
+/* Parse a size: "123", "64KiB", "64MiB", "1GiB" (also KB/MB/GB as powers
+ * of 1000). Returns 0 or BN_EINVAL. */
+int config_parse_size(const char *s, uint64_t *out);
+
+#endif /* BANYAN_SRC_CONFIG_H */

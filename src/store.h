@@ -1,0 +1,138 @@
+/*
+ * store: the tiered inode store, a bounded hot cache (cache.c) over SQLite
+ * in WAL mode (db.c), the durable tier.
+ *
+ * Writes come from one thread, the apply thread: they change the cache at
+ * once (entries stay pinned as "dirty" until committed, deletions leave
+ * tombstones) and go to SQLite in one open transaction per batch, which
+ * store_commit() closes together with the last applied raft index, so a
+ * restart resumes exactly after what SQLite holds. Readers on any thread
+ * see the latest applied state: dirty entries and tombstones answer from
+ * the cache, everything else is committed and read through a pool of
+ * read-only SQLite connections. A reader must hold the read lock
+ * (lock.h) of the inode whose row or edge it reads, which keeps a cache fill
+ * from racing with a write of the same inode.
+ *
+ * Memory is bounded by cache_bytes whatever the number of inodes; only
+ * dirty entries (one batch's worth) may exceed it until the next commit.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef BANYAN_SRC_STORE_H
+#define BANYAN_SRC_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errcode.h"
+#include "inode.h"
+
+struct store;
+
+struct store_options {
+    const char *path;      /* the SQLite file, e.g. data/banyan.db */
+    uint64_t cache_bytes;  /* budget of the hot tier */
+    unsigned readers;      /* read connections in the pool */
+};
+
+struct store_stats {
+    uint64_t cache_entries;
+    uint64_t cache_bytes;
+    uint64_t cache_hits;
+    uint64_t cache_misses;
+    uint64_t cache_evictions;
+    uint64_t commits;
+    uint64_t inodes;        /* rows in the namespace (committed) */
+    uint64_t applied_index; /* last index committed with the data */
+};
+
+/* Open (creating if needed) the store at opts->path. Returns 0 and *out or
+ * an error with the reason. Free with store_close(). Startup thread. */
+int store_open(struct store **out, const struct store_options *opts,
+               char errmsg[BN_ERRMSG_SIZE]);
+
+/* Commit what is pending and close. store_close(NULL) does nothing. */
+void store_close(struct store *st);
+
+/* ---- reads: any thread; hold the inode's read lock ---------------------- */
+
+/* The inode @ino into @out (free with inode_clear()). Returns 0,
+ * BN_ENOTFOUND or a store error. */
+int store_get(struct store *st, bn_ino ino, struct inode *out,
+              char errmsg[BN_ERRMSG_SIZE]);
+
+/* The child named @name of directory @parent (hold @parent's read lock).
+ * Returns 0, BN_ENOTFOUND or a store error. */
+int store_lookup(struct store *st, bn_ino parent, const char *name,
+                 struct inode *out, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Up to @limit children of @parent with names after @after (NULL: from the
+ * start), sorted by name, as a new array of *n inodes (free each with
+ * inode_clear() and the array with free()); *more tells whether more
+ * follow. Reads committed rows only: the caller must first make sure the
+ * directory has no uncommitted change (store_is_dirty) while holding its
+ * read lock. Returns 0 or a store error. */
+int store_list(struct store *st, bn_ino parent, const char *after,
+               size_t limit, struct inode **out, size_t *n, bool *more,
+               char errmsg[BN_ERRMSG_SIZE]);
+
+/* Whether @ino has changes not yet committed. Any thread. */
+bool store_is_dirty(struct store *st, bn_ino ino);
+
+/* Block until the commit after the current one has happened (or @timeout_ms
+ * passed). Hold no lock. Any thread. */
+void store_wait_commit(struct store *st, unsigned timeout_ms);
+
+/* ---- writes: apply thread only; hold the write locks -------------------- */
+
+/* Open the batch transaction if none is open. */
+int store_begin(struct store *st, char errmsg[BN_ERRMSG_SIZE]);
+
+/* A new inode id, never used before (the counter is committed with the
+ * batch). */
+bn_ino store_alloc_id(struct store *st);
+
+/* Insert or replace @ino (by id). The caller guarantees that no other
+ * inode holds (parent, name). */
+int store_put(struct store *st, const struct inode *ino,
+              char errmsg[BN_ERRMSG_SIZE]);
+
+/* Delete @ino's row (by id and (parent, name)). */
+int store_remove(struct store *st, const struct inode *ino,
+                 char errmsg[BN_ERRMSG_SIZE]);
+
+/* Move the subtree rooted at @ino to the trash (its row stays, unlinked
+ * from the namespace, until store_reclaim() removes it and everything
+ * below it). */
+int store_trash(struct store *st, const struct inode *ino,
+                char errmsg[BN_ERRMSG_SIZE]);
+
+/* Record @index as the last applied raft index (committed with the batch). */
+void store_set_applied(struct store *st, uint64_t index);
+
+/* Commit the open transaction (nothing when none is open), unpin the dirty
+ * entries and wake store_wait_commit(). @durable also syncs the WAL to disk
+ * (before raft may compact the log). Returns 0 or a store error. */
+int store_commit(struct store *st, bool durable, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Delete up to @max rows of trashed subtrees in the open transaction.
+ * Returns the number of rows deleted (0: the trash is empty) or an error. */
+int store_reclaim(struct store *st, unsigned max,
+                  char errmsg[BN_ERRMSG_SIZE]);
+
+/* ---- state -------------------------------------------------------------- */
+
+/* The last applied index that the store holds (committed or pending). */
+uint64_t store_applied(struct store *st);
+
+/* Counters for /metrics and tests. Any thread. */
+void store_get_stats(struct store *st, struct store_stats *out);
+
+/* Check the invariants of the committed namespace: every inode's parent
+ * exists and is a directory, no cycles, names unique per parent, nchildren
+ * agrees with the rows, the cache agrees with SQLite. Returns 0 or
+ * BN_ECORRUPT with the first violation. Hold no lock; no writer may run. */
+int store_check(struct store *st, char errmsg[BN_ERRMSG_SIZE]);
+
+#endif /* BANYAN_SRC_STORE_H */

@@ -104,15 +104,26 @@ $(BANYAND): $(CORE_OBJS) $(API_OBJS) $(MAIN_OBJS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 	$(Q)ln -sf $(MODE)/banyand build/banyand-$(MODE) 2>/dev/null || true
 
-# Unit tests link the engine and the API objects they need.
-$(BUILD)/tests/unit/test_codec: $(BUILD)/tests/unit/test_codec.o \
-		$(CORE_OBJS) $(filter-out $(BUILD)/api/http_server.o,$(API_OBJS))
-	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
-
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_OBJS)
-	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+# Each unit test links only the objects it needs, so modules can be built
+# and tested on their own.
+O := $(BUILD)/src
+BASE_OBJS := $(O)/errcode.o $(O)/mem.o $(O)/log.o
+STORE_OBJS := $(BASE_OBJS) $(O)/inode.o $(O)/cache.o $(O)/db.o $(O)/store.o
+define unit_test
+$(BUILD)/tests/unit/$(1): $(BUILD)/tests/unit/$(1).o $(2)
+	$$(if $$(Q),@echo "  LD      $$@")
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(CMOCKA_LIBS)
+endef
+$(eval $(call unit_test,test_errcode,$(BASE_OBJS)))
+$(eval $(call unit_test,test_path,$(BASE_OBJS) $(O)/path.o))
+$(eval $(call unit_test,test_config,$(BASE_OBJS) $(O)/config.o))
+$(eval $(call unit_test,test_lock,$(BASE_OBJS) $(O)/lock.o))
+$(eval $(call unit_test,test_inode,$(BASE_OBJS) $(O)/inode.o))
+$(eval $(call unit_test,test_cmd,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o))
+$(eval $(call unit_test,test_store,$(STORE_OBJS)))
+$(eval $(call unit_test,test_fsm,$(CORE_OBJS)))
+$(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/path.o \
+	$(BUILD)/api/codec.o $(BUILD)/api/http_problem.o))
 
 $(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(CORE_OBJS)
 	$(if $(Q),@echo "  LD      $@")

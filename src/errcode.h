@@ -69,4 +69,16 @@ void bn_errmsg_wrapf(char errmsg[BN_ERRMSG_SIZE], const char *fmt, ...)
 void bn_errmsg_printf(char errmsg[BN_ERRMSG_SIZE], const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Defensive branches that cannot happen (SQLite's ALWAYS/NEVER): in
+ * BN_DEBUG builds they assert, in others they evaluate to the condition so
+ * the branch still protects a release build. */
+#ifdef BN_DEBUG
+#include <assert.h>
+#define ALWAYS(x) (assert(x), 1)
+#define NEVER(x) (assert(!(x)), 0)
+#else
+#define ALWAYS(x) (x)
+#define NEVER(x) (x)
+#endif
+
 #endif /* BANYAN_SRC_ERRCODE_H */

@@ -93,8 +93,13 @@ int store_begin(struct store *st, char errmsg[BN_ERRMSG_SIZE]);
  * batch). */
 bn_ino store_alloc_id(struct store *st);
 
-/* Insert or replace @ino (by id). The caller guarantees that no other
- * inode holds (parent, name). */
+/* Insert the new inode @ino. The caller guarantees that no other inode
+ * holds its id or (parent, name). */
+int store_create(struct store *st, const struct inode *ino,
+                 char errmsg[BN_ERRMSG_SIZE]);
+
+/* Replace the existing inode @ino (by id; its parent and name may change).
+ * The caller guarantees that no other inode holds (parent, name). */
 int store_put(struct store *st, const struct inode *ino,
               char errmsg[BN_ERRMSG_SIZE]);
 

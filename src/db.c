@@ -1,0 +1,536 @@
+/*
+ * db: SQLite connections, statements and error mapping.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "db.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "mem.h"
+
+#define COLS                                                                   \
+    "id, parent, name, type, mode, owner, grp, size, block_size, ctime, "      \
+    "mtime, atime, ttl, ttl_action, pinned, nchildren, version, xattrs"
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS inodes ("
+    " id INTEGER PRIMARY KEY, parent INTEGER NOT NULL, name TEXT NOT NULL,"
+    " type INTEGER NOT NULL, mode INTEGER NOT NULL, owner TEXT NOT NULL,"
+    " grp TEXT NOT NULL, size INTEGER NOT NULL, block_size INTEGER NOT NULL,"
+    " ctime INTEGER NOT NULL, mtime INTEGER NOT NULL, atime INTEGER NOT NULL,"
+    " ttl INTEGER NOT NULL, ttl_action INTEGER NOT NULL,"
+    " pinned INTEGER NOT NULL, nchildren INTEGER NOT NULL,"
+    " version INTEGER NOT NULL, xattrs BLOB);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS inodes_edge ON inodes(parent, name);"
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY,"
+    " value INTEGER NOT NULL);";
+
+enum stmt_id {
+    S_GET,
+    S_LOOKUP,
+    S_LIST_FIRST,
+    S_LIST_AFTER,
+    S_BEGIN,
+    S_COMMIT,
+    S_PUT,
+    S_DELETE,
+    S_META_GET,
+    S_META_SET,
+    S_TRASH_PICK,
+    S_CHILDREN,
+    S_TO_TRASH,
+    S_COUNT,
+    S_N,
+};
+
+static const char *const sql[S_N] = {
+    [S_GET] = "SELECT " COLS " FROM inodes WHERE id = ?1",
+    [S_LOOKUP] = "SELECT " COLS " FROM inodes WHERE parent = ?1 AND name = ?2",
+    [S_LIST_FIRST] = "SELECT " COLS " FROM inodes WHERE parent = ?1 "
+                     "ORDER BY name LIMIT ?2",
+    [S_LIST_AFTER] = "SELECT " COLS " FROM inodes WHERE parent = ?1 AND "
+                     "name > ?3 ORDER BY name LIMIT ?2",
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_PUT] = "INSERT OR REPLACE INTO inodes (" COLS ") VALUES (?1, ?2, ?3, "
+              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+              "?17, ?18)",
+    [S_DELETE] = "DELETE FROM inodes WHERE id = ?1",
+    [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+    [S_TRASH_PICK] = "SELECT id FROM inodes WHERE parent = 0 AND id != 1 "
+                     "LIMIT 1",
+    [S_CHILDREN] = "SELECT id, type, nchildren FROM inodes WHERE parent = ?1 "
+                   "LIMIT ?2",
+    [S_TO_TRASH] = "UPDATE inodes SET parent = 0, name = CAST(id AS TEXT) "
+                   "WHERE id = ?1",
+    [S_COUNT] = "SELECT count(*) FROM inodes",
+};
+
+struct db {
+    sqlite3 *conn;
+    bool writer;
+    sqlite3_stmt *st[S_N];
+};
+
+static int map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return BN_EBUSY;
+    case SQLITE_FULL:
+        return BN_ENOSPC;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return BN_ECORRUPT;
+    case SQLITE_NOMEM:
+        abort(); /* out of memory is fatal (STYLE 4) */
+    default:
+        return BN_EIO;
+    }
+}
+
+static int fail(struct db *db, int rc, const char *what,
+                char errmsg[BN_ERRMSG_SIZE])
+{
+    bn_errmsg_printf(errmsg, "sqlite: %s: %s", what,
+                     db->conn != NULL ? sqlite3_errmsg(db->conn)
+                                      : sqlite3_errstr(rc));
+    return map_rc(rc);
+}
+
+int db_open(struct db **out, const char *path, bool writer,
+            char errmsg[BN_ERRMSG_SIZE])
+{
+    struct db *db = bn_calloc(1, sizeof(*db));
+    int flags = writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                       : SQLITE_OPEN_READONLY;
+    int rc;
+
+    db->writer = writer;
+    rc = sqlite3_open_v2(path, &db->conn, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        rc = fail(db, rc, "open", errmsg);
+        goto err_after_open;
+    }
+    (void)sqlite3_busy_timeout(db->conn, 5000);
+    if (writer) {
+        rc = sqlite3_exec(db->conn,
+                          "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                          "PRAGMA wal_autocheckpoint=4096;",
+                          NULL, NULL, NULL);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_exec(db->conn, schema, NULL, NULL, NULL);
+        }
+        if (rc != SQLITE_OK) {
+            rc = fail(db, rc, "create schema", errmsg);
+            goto err_after_open;
+        }
+    }
+    (void)sqlite3_exec(db->conn, "PRAGMA cache_size=-8192;", NULL, NULL, NULL);
+    for (int i = 0; i < S_N; i++) {
+        rc = sqlite3_prepare_v3(db->conn, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                &db->st[i], NULL);
+        if (rc != SQLITE_OK) {
+            rc = fail(db, rc, sql[i], errmsg);
+            goto err_after_open;
+        }
+    }
+    *out = db;
+    return 0;
+
+err_after_open:
+    db_close(db);
+    return rc;
+}
+
+void db_close(struct db *db)
+{
+    if (db == NULL) {
+        return;
+    }
+    for (int i = 0; i < S_N; i++) {
+        sqlite3_finalize(db->st[i]);
+    }
+    sqlite3_close(db->conn);
+    free(db);
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    int len = sqlite3_column_bytes(s, i);
+
+    return bn_strndup(t != NULL ? (const char *)t : "", (size_t)len);
+}
+
+static int read_row(sqlite3_stmt *s, struct inode *out)
+{
+    const void *blob;
+    int len;
+
+    memset(out, 0, sizeof(*out));
+    out->id = (bn_ino)sqlite3_column_int64(s, 0);
+    out->parent = (bn_ino)sqlite3_column_int64(s, 1);
+    out->name = col_text(s, 2);
+    out->type = sqlite3_column_int(s, 3);
+    out->mode = (uint32_t)sqlite3_column_int(s, 4);
+    out->owner = col_text(s, 5);
+    out->group = col_text(s, 6);
+    out->size = (uint64_t)sqlite3_column_int64(s, 7);
+    out->block_size = (uint64_t)sqlite3_column_int64(s, 8);
+    out->ctime_ms = sqlite3_column_int64(s, 9);
+    out->mtime_ms = sqlite3_column_int64(s, 10);
+    out->atime_ms = sqlite3_column_int64(s, 11);
+    out->ttl_ms = sqlite3_column_int64(s, 12);
+    out->ttl_action = sqlite3_column_int(s, 13);
+    out->pinned = sqlite3_column_int(s, 14) != 0;
+    out->nchildren = (uint64_t)sqlite3_column_int64(s, 15);
+    out->version = (uint64_t)sqlite3_column_int64(s, 16);
+    blob = sqlite3_column_blob(s, 17);
+    len = sqlite3_column_bytes(s, 17);
+    if (blob != NULL && len > 0) {
+        if (inode_xattrs_decode(out, blob, (size_t)len) != 0) {
+            inode_clear(out);
+            return BN_ECORRUPT;
+        }
+    }
+    return 0;
+}
+
+/* Step a statement expected to return at most one row into @out. */
+static int step_one(struct db *db, sqlite3_stmt *s, struct inode *out,
+                    const char *what, char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc = sqlite3_step(s);
+
+    if (rc == SQLITE_ROW) {
+        rc = read_row(s, out);
+        if (rc != 0) {
+            bn_errmsg_printf(errmsg, "sqlite: %s: bad xattrs blob", what);
+        }
+    } else if (rc == SQLITE_DONE) {
+        rc = BN_ENOTFOUND;
+        bn_errmsg_printf(errmsg, "%s", bn_err_text(BN_ENOTFOUND));
+    } else {
+        rc = fail(db, rc, what, errmsg);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
+int db_get(struct db *db, bn_ino ino, struct inode *out,
+           char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_GET];
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)ino);
+    return step_one(db, s, out, "get", errmsg);
+}
+
+int db_lookup(struct db *db, bn_ino parent, const char *name,
+              struct inode *out, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_LOOKUP];
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)parent);
+    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+    return step_one(db, s, out, "lookup", errmsg);
+}
+
+int db_list(struct db *db, bn_ino parent, const char *after, size_t limit,
+            struct inode **out, size_t *n, bool *more,
+            char errmsg[BN_ERRMSG_SIZE])
+{
+    bool first = after == NULL || after[0] == '\0';
+    sqlite3_stmt *s = db->st[first ? S_LIST_FIRST : S_LIST_AFTER];
+    struct inode *v = bn_calloc(limit + 1, sizeof(*v));
+    size_t k = 0;
+    int rc;
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)parent);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit + 1);
+    if (!first) {
+        sqlite3_bind_text(s, 3, after, -1, SQLITE_STATIC);
+    }
+    *more = false;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (k == limit) {
+            *more = true;
+            break;
+        }
+        rc = read_row(s, &v[k]);
+        if (rc != 0) {
+            bn_errmsg_printf(errmsg, "sqlite: list: bad xattrs blob");
+            goto err;
+        }
+        k++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        rc = fail(db, rc, "list", errmsg);
+        goto err;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    *out = v;
+    *n = k;
+    return 0;
+
+err:
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    for (size_t i = 0; i < k; i++) {
+        inode_clear(&v[i]);
+    }
+    free(v);
+    return rc;
+}
+
+/* Step a statement that returns no row. */
+static int exec_stmt(struct db *db, sqlite3_stmt *s, const char *what,
+                     char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc = sqlite3_step(s);
+
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) {
+        return fail(db, rc, what, errmsg);
+    }
+    return 0;
+}
+
+int db_begin(struct db *db, char errmsg[BN_ERRMSG_SIZE])
+{
+    assert(db->writer);
+    return exec_stmt(db, db->st[S_BEGIN], "begin", errmsg);
+}
+
+int db_commit(struct db *db, char errmsg[BN_ERRMSG_SIZE])
+{
+    assert(db->writer);
+    return exec_stmt(db, db->st[S_COMMIT], "commit", errmsg);
+}
+
+int db_put(struct db *db, const struct inode *ino,
+           char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_PUT];
+    size_t xlen = 0;
+    unsigned char *x = inode_xattrs_encode(ino, &xlen);
+    int rc;
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)ino->id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)ino->parent);
+    sqlite3_bind_text(s, 3, ino->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 4, ino->type);
+    sqlite3_bind_int(s, 5, (int)ino->mode);
+    sqlite3_bind_text(s, 6, ino->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, ino->group, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 8, (sqlite3_int64)ino->size);
+    sqlite3_bind_int64(s, 9, (sqlite3_int64)ino->block_size);
+    sqlite3_bind_int64(s, 10, ino->ctime_ms);
+    sqlite3_bind_int64(s, 11, ino->mtime_ms);
+    sqlite3_bind_int64(s, 12, ino->atime_ms);
+    sqlite3_bind_int64(s, 13, ino->ttl_ms);
+    sqlite3_bind_int(s, 14, ino->ttl_action);
+    sqlite3_bind_int(s, 15, ino->pinned ? 1 : 0);
+    sqlite3_bind_int64(s, 16, (sqlite3_int64)ino->nchildren);
+    sqlite3_bind_int64(s, 17, (sqlite3_int64)ino->version);
+    if (x != NULL) {
+        sqlite3_bind_blob(s, 18, x, (int)xlen, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(s, 18);
+    }
+    rc = exec_stmt(db, s, "put", errmsg);
+    free(x);
+    return rc;
+}
+
+int db_delete(struct db *db, bn_ino ino, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_DELETE];
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)ino);
+    return exec_stmt(db, s, "delete", errmsg);
+}
+
+int db_meta_get(struct db *db, const char *key, uint64_t *value,
+                char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_META_GET];
+    int rc;
+
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *value = (uint64_t)sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else if (rc == SQLITE_DONE) {
+        *value = 0;
+        rc = 0;
+    } else {
+        rc = fail(db, rc, "meta get", errmsg);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
+int db_meta_set(struct db *db, const char *key, uint64_t value,
+                char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_META_SET];
+
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)value);
+    return exec_stmt(db, s, "meta set", errmsg);
+}
+
+int db_sync(struct db *db, char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc = sqlite3_wal_checkpoint_v2(db->conn, NULL,
+                                       SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        return fail(db, rc, "checkpoint", errmsg);
+    }
+    return 0;
+}
+
+int db_trash_pick(struct db *db, bn_ino *ino, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_TRASH_PICK];
+    int rc = sqlite3_step(s);
+
+    *ino = 0;
+    if (rc == SQLITE_ROW) {
+        *ino = (bn_ino)sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else if (rc == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        rc = fail(db, rc, "trash pick", errmsg);
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+int db_children(struct db *db, bn_ino parent, unsigned max, bn_ino *ids,
+                int *types, uint64_t *nchildren, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_CHILDREN];
+    int n = 0;
+    int rc;
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)parent);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ids[n] = (bn_ino)sqlite3_column_int64(s, 0);
+        types[n] = sqlite3_column_int(s, 1);
+        nchildren[n] = (uint64_t)sqlite3_column_int64(s, 2);
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        n = fail(db, rc, "children", errmsg);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return n;
+}
+
+int db_move_to_trash(struct db *db, bn_ino ino, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_TO_TRASH];
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)ino);
+    return exec_stmt(db, s, "move to trash", errmsg);
+}
+
+int db_count(struct db *db, uint64_t *n, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_COUNT];
+    int rc = sqlite3_step(s);
+
+    if (rc == SQLITE_ROW) {
+        *n = (uint64_t)sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else {
+        rc = fail(db, rc, "count", errmsg);
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+/* Run a query whose first column is a count of violations (0 = fine). */
+static int check_zero(struct db *db, const char *q, const char *what,
+                      char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = NULL;
+    sqlite3_int64 bad = 0;
+    int rc = sqlite3_prepare_v2(db->conn, q, -1, &s, NULL);
+
+    if (rc != SQLITE_OK) {
+        return fail(db, rc, what, errmsg);
+    }
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        bad = sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else {
+        rc = fail(db, rc, what, errmsg);
+    }
+    sqlite3_finalize(s);
+    if (rc == 0 && bad != 0) {
+        bn_errmsg_printf(errmsg, "check: %s: %lld violations", what,
+                         (long long)bad);
+        rc = BN_ECORRUPT;
+    }
+    return rc;
+}
+
+int db_check(struct db *db, char errmsg[BN_ERRMSG_SIZE])
+{
+    static const struct {
+        const char *what;
+        const char *q;
+    } checks[] = {
+        {"root is a directory with parent 0",
+         "SELECT count(*) = 0 FROM inodes WHERE id = 1 AND parent = 0 AND "
+         "type = 1 AND name = ''"},
+        {"parent exists and is a directory",
+         "SELECT count(*) FROM inodes c LEFT JOIN inodes p ON p.id = c.parent "
+         "WHERE c.parent != 0 AND (p.id IS NULL OR p.type != 1)"},
+        {"names unique per parent",
+         "SELECT count(*) FROM (SELECT parent, name FROM inodes GROUP BY "
+         "parent, name HAVING count(*) > 1)"},
+        {"no cycles: every inode reachable from the root or the trash",
+         "WITH RECURSIVE r(id) AS (SELECT id FROM inodes WHERE parent = 0 "
+         "UNION SELECT i.id FROM inodes i JOIN r ON i.parent = r.id) "
+         "SELECT (SELECT count(*) FROM inodes) - (SELECT count(*) FROM r)"},
+        {"nchildren agrees with the rows",
+         "WITH RECURSIVE r(id) AS (SELECT 1 UNION SELECT i.id FROM inodes i "
+         "JOIN r ON i.parent = r.id) SELECT count(*) FROM inodes p JOIN r ON "
+         "r.id = p.id WHERE p.type = 1 AND p.nchildren != (SELECT count(*) "
+         "FROM inodes c WHERE c.parent = p.id)"},
+        {"files have no children",
+         "SELECT count(*) FROM inodes WHERE type != 1 AND nchildren != 0"},
+    };
+    int rc;
+
+    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+        rc = check_zero(db, checks[i].q, checks[i].what, errmsg);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * db: the SQLite tier (the only file that includes <sqlite3.h>).
+ *
+ * One struct db is one connection with its statements prepared once. The
+ * store opens one read-write connection (used only by the apply thread) and
+ * a pool of read-only ones. The database is in WAL mode with
+ * synchronous=NORMAL: a commit survives a crash of the process at once and
+ * a power loss after the next WAL sync (db_sync); the raft log, which is
+ * fsync'd, covers the gap. SQLITE_* codes are mapped here: BUSY to BN_EBUSY,
+ * FULL to BN_ENOSPC, CORRUPT/NOTADB to BN_ECORRUPT, others to BN_EIO.
+ *
+ * Schema: inodes(id PRIMARY KEY, parent, name, ...) with a unique index on
+ * (parent, name) that serves lookups and sorted listings; meta(key, value)
+ * holds applied_index and next_id. The root has parent 0 and name "";
+ * trashed subtree roots have parent 0 and their id as name.
+ *
+ * A struct db is used by one thread at a time.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef BANYAN_SRC_DB_H
+#define BANYAN_SRC_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errcode.h"
+#include "inode.h"
+
+struct db;
+
+/* Open @path; @writer creates the schema and may write. Returns 0 and *out
+ * or an error. Free with db_close(). */
+int db_open(struct db **out, const char *path, bool writer,
+            char errmsg[BN_ERRMSG_SIZE]);
+void db_close(struct db *db);
+
+/* Row reads: 0, BN_ENOTFOUND or an error. */
+int db_get(struct db *db, bn_ino ino, struct inode *out,
+           char errmsg[BN_ERRMSG_SIZE]);
+int db_lookup(struct db *db, bn_ino parent, const char *name,
+              struct inode *out, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Up to @limit children of @parent after @after (NULL: from the start) in
+ * name order, as a new array (see store_list). */
+int db_list(struct db *db, bn_ino parent, const char *after, size_t limit,
+            struct inode **out, size_t *n, bool *more,
+            char errmsg[BN_ERRMSG_SIZE]);
+
+/* Writer only. */
+int db_begin(struct db *db, char errmsg[BN_ERRMSG_SIZE]);
+int db_commit(struct db *db, char errmsg[BN_ERRMSG_SIZE]);
+int db_put(struct db *db, const struct inode *ino,
+           char errmsg[BN_ERRMSG_SIZE]);
+int db_delete(struct db *db, bn_ino ino, char errmsg[BN_ERRMSG_SIZE]);
+int db_meta_get(struct db *db, const char *key, uint64_t *value,
+                char errmsg[BN_ERRMSG_SIZE]);
+int db_meta_set(struct db *db, const char *key, uint64_t value,
+                char errmsg[BN_ERRMSG_SIZE]);
+
+/* Sync the WAL to disk (a passive checkpoint). */
+int db_sync(struct db *db, char errmsg[BN_ERRMSG_SIZE]);
+
+/* A trashed subtree root (parent 0, id != 1) into *ino, 0 when none. */
+int db_trash_pick(struct db *db, bn_ino *ino, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Up to @max children of @parent as (id, type, nchildren) triples. Returns
+ * the count or an error. */
+int db_children(struct db *db, bn_ino parent, unsigned max, bn_ino *ids,
+                int *types, uint64_t *nchildren, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Reparent @ino to the trash (parent 0, name = its id). */
+int db_move_to_trash(struct db *db, bn_ino ino, char errmsg[BN_ERRMSG_SIZE]);
+
+/* The number of rows. */
+int db_count(struct db *db, uint64_t *n, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Run the namespace invariant checks of store_check() in SQL. */
+int db_check(struct db *db, char errmsg[BN_ERRMSG_SIZE]);
+
+#endif /* BANYAN_SRC_DB_H */

@@ -1,0 +1,58 @@
+/*
+ * fsm: banyan's raft state machine (struct raft_fsm).
+ *
+ * apply decodes one raft entry, a batch of commands (cmd.h), applies each
+ * with ns_apply() inside one store transaction, records the entry's index
+ * with the data and commits, then hands the results to the deliver
+ * callback (repl.c matches them with the requests waiting on this node).
+ * Entries at or below the index the store already holds are skipped, so
+ * the replay after a restart is exact. A decode or store failure means this
+ * replica can no longer follow the log: it panics rather than diverge.
+ *
+ * Snapshots are small: the store is the state, so a snapshot makes the
+ * store durable up to the applied index and records that index; raft may
+ * then compact its log. (Installing a snapshot on a node that lags behind
+ * it needs the store's checkpoint to be fetched: the cluster issue.)
+ *
+ * All callbacks run on the raft loop thread.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef BANYAN_SRC_FSM_H
+#define BANYAN_SRC_FSM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd.h"
+
+struct fsm;
+struct ns;
+struct store;
+struct raft;
+struct raft_fsm;
+
+/* Called on the loop thread after a batch from @origin/@seq is applied and
+ * committed. Takes ownership of @results (n results; free each with
+ * cmd_result_free() and the array with free()). */
+typedef void (*fsm_deliver_fn)(void *arg, uint64_t origin, uint64_t seq,
+                               struct cmd_result **results, size_t n);
+
+/* Returns a new state machine over @ns and @st (borrowed); free with
+ * fsm_free() after raft is closed. */
+struct fsm *fsm_new(struct ns *ns, struct store *st, fsm_deliver_fn deliver,
+                    void *arg);
+void fsm_free(struct fsm *f);
+
+/* The raft_fsm to pass to raft_init(); borrowed from @f. */
+struct raft_fsm *fsm_raft(struct fsm *f);
+
+/* Tell the fsm which raft instance drives it (for the entry index). */
+void fsm_set_raft(struct fsm *f, struct raft *r);
+
+/* Apply one encoded batch as entry @index directly (for tests and for
+ * apply itself). Returns 0 or a fatal store error. Apply thread only. */
+int fsm_apply_batch(struct fsm *f, const void *buf, size_t len,
+                    uint64_t index, char errmsg[BN_ERRMSG_SIZE]);
+
+#endif /* BANYAN_SRC_FSM_H */

@@ -1,0 +1,572 @@
+/*
+ * repl: the raft loop thread, the submit queue, batching, delivery of
+ * results to waiters, request timeouts and the leadership barrier.
+ *
+ * Ownership: a queued command is owned by its qitem until it is encoded
+ * into a batch; a batch (struct batch) owns its waiters and lives until
+ * raft's apply callback fires for it (raft owns the embedded request until
+ * then), even when its waiters were already answered by the fsm or by a
+ * timeout.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "repl.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <raft.h>
+#include <raft/uv.h>
+#include <uv.h>
+
+#include "fsm.h"
+#include "log.h"
+#include "mem.h"
+#include "store.h"
+
+#define TICK_MS 50
+
+struct qitem {
+    struct cmd *c;
+    repl_done_cb cb;
+    void *arg;
+    struct qitem *next;
+};
+
+struct waiter {
+    repl_done_cb cb;
+    void *arg;
+};
+
+struct batch {
+    struct raft_apply req;   /* owned by raft until apply_cb */
+    struct repl *r;
+    uint64_t seq;
+    struct waiter *waiters;
+    size_t n;
+    bool answered;           /* waiters have been called */
+    uint64_t deadline_ms;
+    struct batch *prev, *next;
+};
+
+struct repl {
+    struct repl_options o;
+    char *dir;
+    char *address;
+    uv_loop_t loop;
+    uv_async_t async;
+    uv_timer_t timer;
+    struct raft_uv_transport transport;
+    struct raft_io io;
+    struct raft raft;
+    struct raft_barrier barrier;
+    bool barrier_busy;
+    uint64_t ready_term;     /* term whose barrier has been applied */
+    struct fsm *fsm;
+    pthread_t thread;
+    bool thread_started;
+    /* queue, shared with submitters */
+    pthread_mutex_t mu;
+    struct qitem *head, *tail;
+    bool stopping;
+    struct repl_info info;   /* copy for other threads, under mu */
+    bool ready;
+    /* loop thread only */
+    uint64_t incarnation;    /* high bits of batch sequence numbers */
+    uint64_t next_seq;
+    struct batch *pending;   /* proposed, not yet answered */
+    bool closing;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static struct cmd_result *unavailable(const char *why)
+{
+    struct cmd_result *res = cmd_result_new();
+
+    res->rc = BN_EUNAVAIL;
+    bn_errmsg_printf(res->errmsg, "%s", why);
+    return res;
+}
+
+/* ---- pending batches (loop thread) -------------------------------------- */
+
+static void pending_link(struct repl *r, struct batch *b)
+{
+    b->prev = NULL;
+    b->next = r->pending;
+    if (r->pending != NULL) {
+        r->pending->prev = b;
+    }
+    r->pending = b;
+}
+
+static void pending_unlink(struct repl *r, struct batch *b)
+{
+    if (b->prev != NULL) {
+        b->prev->next = b->next;
+    } else if (r->pending == b) {
+        r->pending = b->next;
+    }
+    if (b->next != NULL) {
+        b->next->prev = b->prev;
+    }
+    b->prev = b->next = NULL;
+}
+
+/* Answer every waiter of @b with a copy of @why. */
+static void batch_fail(struct repl *r, struct batch *b, const char *why)
+{
+    if (b->answered) {
+        return;
+    }
+    b->answered = true;
+    pending_unlink(r, b);
+    for (size_t i = 0; i < b->n; i++) {
+        b->waiters[i].cb(b->waiters[i].arg, unavailable(why));
+    }
+}
+
+static void fsm_deliver(void *arg, uint64_t origin, uint64_t seq,
+                        struct cmd_result **results, size_t n)
+{
+    struct repl *r = arg;
+    struct batch *b = NULL;
+
+    if (origin == r->o.node_id) {
+        for (b = r->pending; b != NULL; b = b->next) {
+            if (b->seq == seq) {
+                break;
+            }
+        }
+    }
+    if (b != NULL && !b->answered && ALWAYS(b->n == n)) {
+        b->answered = true;
+        pending_unlink(r, b);
+        for (size_t i = 0; i < n; i++) {
+            b->waiters[i].cb(b->waiters[i].arg, results[i]);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            cmd_result_free(results[i]);
+        }
+    }
+    free(results);
+}
+
+static void apply_cb(struct raft_apply *req, int status, void *result)
+{
+    struct batch *b = req->data;
+    struct repl *r = b->r;
+
+    (void)result;
+    if (status != 0) {
+        char why[BN_ERRMSG_SIZE];
+
+        bn_errmsg_printf(why, "replication: %s", raft_strerror(status));
+        batch_fail(r, b, why);
+    } else if (!b->answered) {
+        /* Applied but not delivered: the fsm skipped it (cannot happen for
+         * a batch proposed by this process). */
+        batch_fail(r, b, "replication: applied without a result");
+    }
+    free(b->waiters);
+    free(b);
+}
+
+/* ---- proposing (loop thread) -------------------------------------------- */
+
+static void propose(struct repl *r, struct qitem *items, size_t n)
+{
+    struct batch *b = bn_calloc(1, sizeof(*b));
+    const struct cmd **cmds = bn_calloc(n, sizeof(*cmds));
+    struct cmd_batch_hdr hdr;
+    struct raft_buffer buf;
+    struct qitem *q = items;
+    int rv;
+
+    b->r = r;
+    b->seq = r->incarnation | (r->next_seq++ & 0xffffffffu);
+    b->n = n;
+    b->waiters = bn_calloc(n, sizeof(*b->waiters));
+    b->deadline_ms = mono_ms() + r->o.request_timeout_ms;
+    b->req.data = b;
+    for (size_t i = 0; i < n; i++, q = q->next) {
+        cmds[i] = q->c;
+        b->waiters[i].cb = q->cb;
+        b->waiters[i].arg = q->arg;
+    }
+    hdr.origin = r->o.node_id;
+    hdr.seq = b->seq;
+    hdr.now_ms = (int64_t)now_ms();
+    hdr.count = (uint32_t)n;
+    buf.base = cmd_batch_encode(cmds, n, &hdr, raft_malloc, &buf.len);
+    free(cmds);
+    pending_link(r, b);
+    rv = raft_apply(&r->raft, &b->req, &buf, 1, apply_cb);
+    if (rv != 0) {
+        char why[BN_ERRMSG_SIZE];
+
+        raft_free(buf.base);
+        bn_errmsg_printf(why, "replication: %s", raft_strerror(rv));
+        batch_fail(r, b, why);
+        free(b->waiters);
+        free(b);
+    }
+}
+
+/* Take the whole queue; propose it in batches or fail it. */
+static void drain(struct repl *r)
+{
+    struct qitem *items;
+    struct qitem *q;
+    bool leader = raft_state(&r->raft) == RAFT_LEADER && !r->closing;
+
+    pthread_mutex_lock(&r->mu);
+    items = r->head;
+    r->head = r->tail = NULL;
+    pthread_mutex_unlock(&r->mu);
+
+    while (items != NULL) {
+        struct qitem *start = items;
+        struct qitem *last = items;
+        size_t n = 1;
+
+        while (last->next != NULL && n < r->o.batch_max) {
+            last = last->next;
+            n++;
+        }
+        items = last->next;
+        last->next = NULL;
+        if (leader) {
+            propose(r, start, n);
+        } else {
+            for (q = start; q != NULL; q = q->next) {
+                q->cb(q->arg, unavailable(r->closing
+                                              ? "shutting down"
+                                              : "this node is not the leader"));
+            }
+        }
+        for (q = start; q != NULL;) {
+            struct qitem *next = q->next;
+
+            cmd_free(q->c);
+            free(q);
+            q = next;
+        }
+    }
+}
+
+/* ---- state, barrier, timeouts (loop thread) ----------------------------- */
+
+static void barrier_cb(struct raft_barrier *req, int status)
+{
+    struct repl *r = req->data;
+
+    r->barrier_busy = false;
+    if (status == 0) {
+        r->ready_term = r->raft.current_term;
+        log_info("repl", "leader of term %llu, applied index %llu",
+                 (unsigned long long)r->raft.current_term,
+                 (unsigned long long)raft_last_applied(&r->raft));
+    }
+}
+
+static void refresh(struct repl *r)
+{
+    struct repl_info info = {0};
+    raft_id leader_id = 0;
+    const char *leader_addr = NULL;
+    int state = r->closing ? RAFT_UNAVAILABLE : raft_state(&r->raft);
+
+    if (state == RAFT_LEADER && !r->closing && !r->barrier_busy &&
+        r->ready_term != r->raft.current_term) {
+        /* Commit everything of earlier terms before serving (Raft
+         * dissertation §6.4: a new leader commits a no-op first). */
+        r->barrier.data = r;
+        if (raft_barrier(&r->raft, &r->barrier, barrier_cb) == 0) {
+            r->barrier_busy = true;
+        }
+    }
+    raft_leader(&r->raft, &leader_id, &leader_addr);
+    info.role = state == RAFT_LEADER      ? REPL_LEADER
+                : state == RAFT_FOLLOWER  ? REPL_FOLLOWER
+                : state == RAFT_CANDIDATE ? REPL_CANDIDATE
+                                          : REPL_UNAVAILABLE;
+    info.node_id = r->o.node_id;
+    info.term = r->raft.current_term;
+    info.leader_id = leader_id;
+    info.commit_index = r->raft.commit_index;
+    info.applied_index = raft_last_applied(&r->raft);
+    info.last_index = raft_last_index(&r->raft);
+    pthread_mutex_lock(&r->mu);
+    r->info = info;
+    r->ready = state == RAFT_LEADER && r->ready_term == r->raft.current_term;
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void timer_cb(uv_timer_t *t)
+{
+    struct repl *r = t->data;
+    uint64_t now = mono_ms();
+    struct batch *b = r->pending;
+
+    while (b != NULL) {
+        struct batch *next = b->next;
+
+        if (now >= b->deadline_ms) {
+            batch_fail(r, b, "the write was not applied within the request "
+                             "timeout; it may still be applied");
+        }
+        b = next;
+    }
+    refresh(r);
+}
+
+static void on_raft_closed(struct raft *raft)
+{
+    struct repl *r = raft->data;
+
+    raft_uv_close(&r->io);
+    raft_uv_tcp_close(&r->transport);
+}
+
+static void handle_close_cb(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void async_cb(uv_async_t *a)
+{
+    struct repl *r = a->data;
+    bool stopping;
+
+    pthread_mutex_lock(&r->mu);
+    stopping = r->stopping;
+    pthread_mutex_unlock(&r->mu);
+    if (stopping && !r->closing) {
+        r->closing = true;
+        drain(r);
+        refresh(r);
+        uv_timer_stop(&r->timer);
+        uv_close((uv_handle_t *)&r->timer, handle_close_cb);
+        uv_close((uv_handle_t *)&r->async, handle_close_cb);
+        r->raft.data = r;
+        raft_close(&r->raft, on_raft_closed);
+        return;
+    }
+    drain(r);
+    refresh(r);
+}
+
+static void *loop_main(void *arg)
+{
+    struct repl *r = arg;
+
+    uv_run(&r->loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[4096];
+
+    (void)snprintf(tmp, sizeof(tmp), "%s", dir);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0750) != 0 && errno != EEXIST) {
+                return -1;
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0750) != 0 && errno != EEXIST) {
+        return -1;
+    }
+    return 0;
+}
+
+int repl_start(struct repl **out, const struct repl_options *opts,
+               struct ns *ns, struct store *st, char errmsg[BN_ERRMSG_SIZE])
+{
+    struct repl *r = bn_calloc(1, sizeof(*r));
+    struct raft_configuration conf;
+    uint32_t inc = 0;
+    int rv;
+
+    r->o = *opts;
+    if (r->o.batch_max == 0 || r->o.batch_max > CMD_BATCH_MAX) {
+        r->o.batch_max = CMD_BATCH_MAX;
+    }
+    r->dir = bn_strdup(opts->dir);
+    r->address = bn_strdup(opts->raft_listen);
+    r->o.dir = r->dir;
+    r->o.raft_listen = r->address;
+    pthread_mutex_init(&r->mu, NULL);
+    if (getrandom(&inc, sizeof(inc), 0) != (ssize_t)sizeof(inc)) {
+        inc = (uint32_t)mono_ms();
+    }
+    r->incarnation = (uint64_t)inc << 32;
+    if (mkdir_p(r->dir) != 0) {
+        bn_errmsg_printf(errmsg, "raft: create %s: %s", r->dir,
+                         strerror(errno));
+        rv = BN_EIO;
+        goto err;
+    }
+    r->fsm = fsm_new(ns, st, fsm_deliver, r);
+    uv_loop_init(&r->loop);
+    rv = raft_uv_tcp_init(&r->transport, &r->loop);
+    if (rv != 0) {
+        bn_errmsg_printf(errmsg, "raft: transport: %s", raft_strerror(rv));
+        goto err_raft;
+    }
+    rv = raft_uv_init(&r->io, &r->loop, r->dir, &r->transport);
+    if (rv != 0) {
+        bn_errmsg_printf(errmsg, "raft: io %s: %s", r->dir, raft_strerror(rv));
+        goto err_raft;
+    }
+    rv = raft_init(&r->raft, &r->io, fsm_raft(r->fsm), opts->node_id,
+                   r->address);
+    if (rv != 0) {
+        bn_errmsg_printf(errmsg, "raft: init: %s", raft_errmsg(&r->raft));
+        goto err_raft;
+    }
+    fsm_set_raft(r->fsm, &r->raft);
+    raft_set_election_timeout(&r->raft, opts->election_timeout_ms);
+    raft_set_heartbeat_timeout(&r->raft, opts->heartbeat_timeout_ms);
+    raft_set_snapshot_threshold(&r->raft, opts->snapshot_threshold);
+    raft_set_snapshot_trailing(&r->raft, opts->snapshot_trailing);
+    raft_set_pre_vote(&r->raft, true);
+
+    /* The embedded default: a cluster of this one voter. */
+    raft_configuration_init(&conf);
+    rv = raft_configuration_add(&conf, opts->node_id, r->address, RAFT_VOTER);
+    if (rv == 0) {
+        rv = raft_bootstrap(&r->raft, &conf);
+    }
+    raft_configuration_close(&conf);
+    if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) {
+        bn_errmsg_printf(errmsg, "raft: bootstrap: %s", raft_strerror(rv));
+        goto err_raft;
+    }
+    rv = raft_start(&r->raft);
+    if (rv != 0) {
+        bn_errmsg_printf(errmsg, "raft: start on %s: %s", r->address,
+                         raft_errmsg(&r->raft));
+        goto err_raft;
+    }
+    uv_async_init(&r->loop, &r->async, async_cb);
+    r->async.data = r;
+    uv_timer_init(&r->loop, &r->timer);
+    r->timer.data = r;
+    uv_timer_start(&r->timer, timer_cb, TICK_MS, TICK_MS);
+    refresh(r);
+    if (pthread_create(&r->thread, NULL, loop_main, r) != 0) {
+        bn_errmsg_printf(errmsg, "raft: cannot start the loop thread");
+        rv = BN_EINTERNAL;
+        goto err_raft;
+    }
+    r->thread_started = true;
+    log_info("repl", "raft node %llu on %s, data in %s",
+             (unsigned long long)opts->node_id, r->address, r->dir);
+    *out = r;
+    return 0;
+
+err_raft:
+    /* A half-initialised raft instance cannot be closed cleanly without
+     * running its loop; this is a startup failure and the process exits. */
+    rv = rv < 0 ? rv : BN_EIO;
+err:
+    return rv;
+}
+
+void repl_stop(struct repl *r)
+{
+    struct batch *b;
+
+    if (r == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&r->mu);
+    r->stopping = true;
+    pthread_mutex_unlock(&r->mu);
+    uv_async_send(&r->async);
+    if (r->thread_started) {
+        pthread_join(r->thread, NULL);
+    }
+    /* raft_close failed every pending request; nothing is left. */
+    b = r->pending;
+    assert(b == NULL);
+    (void)b;
+    uv_loop_close(&r->loop);
+    fsm_free(r->fsm);
+    pthread_mutex_destroy(&r->mu);
+    free(r->dir);
+    free(r->address);
+    free(r);
+}
+
+int repl_submit(struct repl *r, struct cmd *c, repl_done_cb cb, void *arg)
+{
+    struct qitem *q;
+
+    pthread_mutex_lock(&r->mu);
+    if (r->stopping || r->info.role != REPL_LEADER) {
+        pthread_mutex_unlock(&r->mu);
+        cmd_free(c);
+        return BN_EUNAVAIL;
+    }
+    q = bn_calloc(1, sizeof(*q));
+    q->c = c;
+    q->cb = cb;
+    q->arg = arg;
+    if (r->tail != NULL) {
+        r->tail->next = q;
+    } else {
+        r->head = q;
+    }
+    r->tail = q;
+    pthread_mutex_unlock(&r->mu);
+    uv_async_send(&r->async);
+    return 0;
+}
+
+void repl_get_info(struct repl *r, struct repl_info *out)
+{
+    pthread_mutex_lock(&r->mu);
+    *out = r->info;
+    pthread_mutex_unlock(&r->mu);
+}
+
+bool repl_is_ready(struct repl *r)
+{
+    bool ready;
+
+    pthread_mutex_lock(&r->mu);
+    ready = r->ready && !r->stopping;
+    pthread_mutex_unlock(&r->mu);
+    return ready;
+}

@@ -1,0 +1,518 @@
+/*
+ * store: the hot cache over SQLite, the batch transaction, the reader pool
+ * and the background reclaim of trashed subtrees.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache.h"
+#include "db.h"
+#include "log.h"
+#include "mem.h"
+
+#define RECLAIM_BATCH_MAX 1024
+
+struct store {
+    struct db *w;          /* apply thread only */
+    struct cache *cache;
+    /* reader pool */
+    pthread_mutex_t pool_mu;
+    pthread_cond_t pool_cv;
+    struct db **readers;
+    size_t n_readers;
+    size_t n_free;
+    struct db **free_readers;
+    /* batch state, apply thread only */
+    bool in_txn;
+    uint64_t applied;      /* pending or committed */
+    bn_ino next_id;
+    /* commit notification */
+    pthread_mutex_t commit_mu;
+    pthread_cond_t commit_cv;
+    uint64_t commit_seq;
+    _Atomic uint64_t commits;
+    _Atomic uint64_t applied_committed;
+    _Atomic uint64_t inodes; /* live rows, including the trash */
+};
+
+int store_open(struct store **out, const struct store_options *opts,
+               char errmsg[BN_ERRMSG_SIZE])
+{
+    struct store *st = bn_calloc(1, sizeof(*st));
+    uint64_t v;
+    int rc;
+
+    pthread_mutex_init(&st->pool_mu, NULL);
+    pthread_cond_init(&st->pool_cv, NULL);
+    pthread_mutex_init(&st->commit_mu, NULL);
+    pthread_cond_init(&st->commit_cv, NULL);
+    rc = db_open(&st->w, opts->path, true, errmsg);
+    if (rc != 0) {
+        goto err;
+    }
+    rc = db_meta_get(st->w, "applied_index", &st->applied, errmsg);
+    if (rc == 0) {
+        rc = db_meta_get(st->w, "next_id", &v, errmsg);
+    }
+    if (rc != 0) {
+        goto err;
+    }
+    st->next_id = v > INODE_ROOT_ID ? v : INODE_ROOT_ID + 1;
+    atomic_store(&st->applied_committed, st->applied);
+    rc = db_count(st->w, &v, errmsg);
+    if (rc != 0) {
+        goto err;
+    }
+    atomic_store(&st->inodes, v);
+    st->n_readers = opts->readers > 0 ? opts->readers : 1;
+    st->readers = bn_calloc(st->n_readers, sizeof(*st->readers));
+    st->free_readers = bn_calloc(st->n_readers, sizeof(*st->free_readers));
+    for (size_t i = 0; i < st->n_readers; i++) {
+        rc = db_open(&st->readers[i], opts->path, false, errmsg);
+        if (rc != 0) {
+            goto err;
+        }
+        st->free_readers[st->n_free++] = st->readers[i];
+    }
+    st->cache = cache_new(opts->cache_bytes);
+    *out = st;
+    return 0;
+
+err:
+    bn_errmsg_wrapf(errmsg, "store %s", opts->path);
+    store_close(st);
+    return rc;
+}
+
+void store_close(struct store *st)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+
+    if (st == NULL) {
+        return;
+    }
+    if (st->w != NULL && st->in_txn && store_commit(st, true, errmsg) != 0) {
+        log_error("store", "final commit: %s", errmsg);
+    }
+    for (size_t i = 0; st->readers != NULL && i < st->n_readers; i++) {
+        db_close(st->readers[i]);
+    }
+    free(st->readers);
+    free(st->free_readers);
+    db_close(st->w);
+    cache_free(st->cache);
+    pthread_mutex_destroy(&st->pool_mu);
+    pthread_cond_destroy(&st->pool_cv);
+    pthread_mutex_destroy(&st->commit_mu);
+    pthread_cond_destroy(&st->commit_cv);
+    free(st);
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+static struct db *reader_take(struct store *st)
+{
+    struct db *db;
+
+    pthread_mutex_lock(&st->pool_mu);
+    while (st->n_free == 0) {
+        pthread_cond_wait(&st->pool_cv, &st->pool_mu);
+    }
+    db = st->free_readers[--st->n_free];
+    pthread_mutex_unlock(&st->pool_mu);
+    return db;
+}
+
+static void reader_give(struct store *st, struct db *db)
+{
+    pthread_mutex_lock(&st->pool_mu);
+    st->free_readers[st->n_free++] = db;
+    pthread_cond_signal(&st->pool_cv);
+    pthread_mutex_unlock(&st->pool_mu);
+}
+
+/* The apply thread reads its own uncommitted rows through the writer; it
+ * only gets here on a cache miss, where the row is not dirty. */
+static bool on_apply_thread(struct store *st);
+
+int store_get(struct store *st, bn_ino ino, struct inode *out,
+              char errmsg[BN_ERRMSG_SIZE])
+{
+    uint64_t gen;
+    struct db *db;
+    int rc = cache_get(st->cache, ino, out, &gen);
+
+    if (rc == CACHE_HIT) {
+        return 0;
+    }
+    if (rc == CACHE_GONE) {
+        bn_errmsg_printf(errmsg, "%s", bn_err_text(BN_ENOTFOUND));
+        return BN_ENOTFOUND;
+    }
+    if (on_apply_thread(st)) {
+        rc = db_get(st->w, ino, out, errmsg);
+    } else {
+        db = reader_take(st);
+        rc = db_get(db, ino, out, errmsg);
+        reader_give(st, db);
+    }
+    if (rc == 0) {
+        cache_fill(st->cache, out, gen);
+    }
+    return rc;
+}
+
+int store_lookup(struct store *st, bn_ino parent, const char *name,
+                 struct inode *out, char errmsg[BN_ERRMSG_SIZE])
+{
+    uint64_t gen;
+    struct db *db;
+    int rc = cache_lookup(st->cache, parent, name, out, &gen);
+
+    if (rc == CACHE_HIT) {
+        return 0;
+    }
+    if (rc == CACHE_GONE) {
+        bn_errmsg_printf(errmsg, "%s", bn_err_text(BN_ENOTFOUND));
+        return BN_ENOTFOUND;
+    }
+    if (on_apply_thread(st)) {
+        rc = db_lookup(st->w, parent, name, out, errmsg);
+    } else {
+        db = reader_take(st);
+        rc = db_lookup(db, parent, name, out, errmsg);
+        reader_give(st, db);
+    }
+    if (rc == 0) {
+        cache_fill(st->cache, out, gen);
+    }
+    return rc;
+}
+
+int store_list(struct store *st, bn_ino parent, const char *after,
+               size_t limit, struct inode **out, size_t *n, bool *more,
+               char errmsg[BN_ERRMSG_SIZE])
+{
+    struct db *db = reader_take(st);
+    int rc = db_list(db, parent, after, limit, out, n, more, errmsg);
+
+    reader_give(st, db);
+    if (rc != 0) {
+        return rc;
+    }
+    /* The directory is clean, so its set of children is committed; an
+     * entry's attributes may still be newer in the cache. */
+    for (size_t i = 0; i < *n; i++) {
+        struct inode fresh;
+
+        if (cache_get(st->cache, (*out)[i].id, &fresh, NULL) == CACHE_HIT) {
+            inode_clear(&(*out)[i]);
+            (*out)[i] = fresh;
+        }
+    }
+    return 0;
+}
+
+bool store_is_dirty(struct store *st, bn_ino ino)
+{
+    return cache_is_dirty(st->cache, ino);
+}
+
+void store_wait_commit(struct store *st, unsigned timeout_ms)
+{
+    struct timespec ts;
+    uint64_t seq;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&st->commit_mu);
+    seq = st->commit_seq;
+    while (st->commit_seq == seq) {
+        if (pthread_cond_timedwait(&st->commit_cv, &st->commit_mu, &ts) ==
+            ETIMEDOUT) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&st->commit_mu);
+}
+
+/* ---- writes ------------------------------------------------------------- */
+
+static _Thread_local const struct store *apply_owner;
+
+static bool on_apply_thread(struct store *st)
+{
+    return apply_owner == st;
+}
+
+int store_begin(struct store *st, char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc;
+
+    /* The thread that writes is the apply thread from now on. */
+    apply_owner = st;
+    if (st->in_txn) {
+        return 0;
+    }
+    rc = db_begin(st->w, errmsg);
+    if (rc == 0) {
+        st->in_txn = true;
+    }
+    return rc;
+}
+
+bn_ino store_alloc_id(struct store *st)
+{
+    assert(st->in_txn);
+    return st->next_id++;
+}
+
+int store_create(struct store *st, const struct inode *ino,
+                 char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc = store_put(st, ino, errmsg);
+
+    if (rc == 0) {
+        atomic_fetch_add(&st->inodes, 1);
+    }
+    return rc;
+}
+
+int store_put(struct store *st, const struct inode *ino,
+              char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc;
+
+    assert(st->in_txn);
+    rc = db_put(st->w, ino, errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    cache_put_dirty(st->cache, ino);
+    return 0;
+}
+
+int store_remove(struct store *st, const struct inode *ino,
+                 char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc;
+
+    assert(st->in_txn);
+    rc = db_delete(st->w, ino->id, errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    cache_remove_dirty(st->cache, ino);
+    atomic_fetch_sub(&st->inodes, 1);
+    return 0;
+}
+
+int store_trash(struct store *st, const struct inode *ino,
+                char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc;
+
+    assert(st->in_txn);
+    rc = db_move_to_trash(st->w, ino->id, errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    /* Readers must neither reach it by its old edge nor by id. */
+    cache_remove_dirty(st->cache, ino);
+    return 0;
+}
+
+void store_set_applied(struct store *st, uint64_t index)
+{
+    assert(st->in_txn);
+    assert(index >= st->applied);
+    st->applied = index;
+}
+
+int store_commit(struct store *st, bool durable, char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc = 0;
+
+    if (st->in_txn) {
+        rc = db_meta_set(st->w, "applied_index", st->applied, errmsg);
+        if (rc == 0) {
+            rc = db_meta_set(st->w, "next_id", st->next_id, errmsg);
+        }
+        if (rc == 0) {
+            rc = db_commit(st->w, errmsg);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+        st->in_txn = false;
+        cache_commit(st->cache);
+        atomic_store(&st->applied_committed, st->applied);
+        atomic_fetch_add(&st->commits, 1);
+        pthread_mutex_lock(&st->commit_mu);
+        st->commit_seq++;
+        pthread_cond_broadcast(&st->commit_cv);
+        pthread_mutex_unlock(&st->commit_mu);
+    }
+    if (durable) {
+        rc = db_sync(st->w, errmsg);
+    }
+    return rc;
+}
+
+int store_reclaim(struct store *st, unsigned max, char errmsg[BN_ERRMSG_SIZE])
+{
+    bn_ino ids[RECLAIM_BATCH_MAX];
+    int types[RECLAIM_BATCH_MAX];
+    uint64_t nch[RECLAIM_BATCH_MAX];
+    bn_ino root;
+    int done = 0;
+    int n;
+    int rc;
+
+    assert(st->in_txn);
+    if (max > RECLAIM_BATCH_MAX) {
+        max = RECLAIM_BATCH_MAX;
+    }
+    while ((unsigned)done < max) {
+        rc = db_trash_pick(st->w, &root, errmsg);
+        if (rc != 0) {
+            return rc;
+        }
+        if (root == 0) {
+            break;
+        }
+        n = db_children(st->w, root, max - (unsigned)done, ids, types, nch,
+                        errmsg);
+        if (n < 0) {
+            return n;
+        }
+        if (n == 0) {
+            /* An empty trashed directory (or a file): remove it. */
+            rc = db_delete(st->w, root, errmsg);
+            if (rc != 0) {
+                return rc;
+            }
+            cache_drop(st->cache, root);
+            atomic_fetch_sub(&st->inodes, 1);
+            done++;
+            continue;
+        }
+        for (int i = 0; i < n; i++) {
+            if (types[i] == INODE_DIR && nch[i] > 0) {
+                rc = db_move_to_trash(st->w, ids[i], errmsg);
+            } else {
+                rc = db_delete(st->w, ids[i], errmsg);
+                if (rc == 0) {
+                    atomic_fetch_sub(&st->inodes, 1);
+                }
+            }
+            if (rc != 0) {
+                return rc;
+            }
+            cache_drop(st->cache, ids[i]);
+            done++;
+        }
+    }
+    return done;
+}
+
+/* ---- state -------------------------------------------------------------- */
+
+uint64_t store_applied(struct store *st)
+{
+    return st->applied;
+}
+
+void store_get_stats(struct store *st, struct store_stats *out)
+{
+    struct cache_stats cs;
+
+    cache_get_stats(st->cache, &cs);
+    out->cache_entries = cs.entries;
+    out->cache_bytes = cs.bytes;
+    out->cache_hits = cs.hits;
+    out->cache_misses = cs.misses;
+    out->cache_evictions = cs.evictions;
+    out->commits = atomic_load(&st->commits);
+    out->inodes = atomic_load(&st->inodes);
+    out->applied_index = atomic_load(&st->applied_committed);
+}
+
+struct check_ctx {
+    struct store *st;
+    int rc;
+    char *errmsg;
+};
+
+static bool same_inode(const struct inode *a, const struct inode *b)
+{
+    return a->id == b->id && a->parent == b->parent &&
+           strcmp(a->name, b->name) == 0 && a->type == b->type &&
+           a->mode == b->mode && strcmp(a->owner, b->owner) == 0 &&
+           strcmp(a->group, b->group) == 0 && a->size == b->size &&
+           a->mtime_ms == b->mtime_ms && a->nchildren == b->nchildren &&
+           a->version == b->version && a->n_xattrs == b->n_xattrs;
+}
+
+static void check_entry(const struct inode *ino, void *arg)
+{
+    struct check_ctx *ctx = arg;
+    struct inode row;
+    char tmp[BN_ERRMSG_SIZE];
+
+    if (ctx->rc != 0) {
+        return;
+    }
+    if (db_get(ctx->st->w, ino->id, &row, tmp) != 0) {
+        bn_errmsg_printf(ctx->errmsg, "check: cached inode %llu has no row",
+                         (unsigned long long)ino->id);
+        ctx->rc = BN_ECORRUPT;
+        return;
+    }
+    if (!same_inode(ino, &row)) {
+        bn_errmsg_printf(ctx->errmsg,
+                         "check: cached inode %llu differs from its row",
+                         (unsigned long long)ino->id);
+        ctx->rc = BN_ECORRUPT;
+    }
+    inode_clear(&row);
+}
+
+int store_check(struct store *st, char errmsg[BN_ERRMSG_SIZE])
+{
+    struct check_ctx ctx = {st, 0, errmsg};
+    uint64_t rows;
+    int rc;
+
+    assert(!st->in_txn);
+    rc = db_check(st->w, errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = db_count(st->w, &rows, errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    if (rows != atomic_load(&st->inodes)) {
+        bn_errmsg_printf(errmsg, "check: %llu rows but %llu counted",
+                         (unsigned long long)rows,
+                         (unsigned long long)atomic_load(&st->inodes));
+        return BN_ECORRUPT;
+    }
+    cache_foreach(st->cache, check_entry, &ctx);
+    return ctx.rc;
+}

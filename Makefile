@@ -20,7 +20,7 @@ CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -fno-omit-frame-pointer $(WERROR) \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wold-style-definition -Wformat=2 -Wimplicit-fallthrough -Wvla \
 	-Wcast-align -Wpointer-arith -Wundef -Wnull-dereference \
-	-fstack-protector-strong -MMD -MP -pthread -Isrc -Iapi
+	-fstack-protector-strong -MMD -MP -pthread -Isrc -Iapi -Itests/support
 LDFLAGS_BASE := -Wl,-z,relro,-z,now -pthread
 
 ifeq ($(MODE),release)
@@ -121,11 +121,13 @@ $(eval $(call unit_test,test_lock,$(BASE_OBJS) $(O)/lock.o))
 $(eval $(call unit_test,test_inode,$(BASE_OBJS) $(O)/inode.o))
 $(eval $(call unit_test,test_cmd,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o))
 $(eval $(call unit_test,test_store,$(STORE_OBJS)))
-$(eval $(call unit_test,test_fsm,$(CORE_OBJS)))
+FIXTURE_OBJS := $(BUILD)/tests/support/ns_fixture.o
+$(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/path.o \
 	$(BUILD)/api/codec.o $(BUILD)/api/http_problem.o))
 
-$(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(CORE_OBJS)
+$(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(CORE_OBJS) \
+		$(FIXTURE_OBJS)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -1,0 +1,303 @@
+/*
+ * test_fsm: the state machine's apply: each operation's effect and errors,
+ * failed commands change nothing, replayed entries are skipped, two
+ * replicas that apply the same entries hold the same namespace.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fsm.h"
+#include "mem.h"
+#include "ns_fixture.h"
+#include "path.h"
+
+#define T0 1764050000000LL
+
+static int setup(void **state)
+{
+    struct ns_fixture *fx = bn_calloc(1, sizeof(*fx));
+
+    fixture_open(fx, 1 << 20);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct ns_fixture *fx = *state;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+
+    assert_int_equal(store_check(fx->st, errmsg), 0);
+    fixture_close(fx);
+    free(fx);
+    return 0;
+}
+
+/* Creating a file and a directory records every attribute, the time from
+ * the command and the raft index as version; the parent counts them. */
+static void test_fsm_create(void **state)
+{
+    struct ns_fixture *fx = *state;
+    struct cmd_result *res;
+    struct cmd *c = fixture_create("/f", INODE_FILE, false);
+    struct inode ino;
+
+    c->size = 77;
+    c->block_size = 4096;
+    assert_int_equal(fixture_apply(fx, c, T0, &res), 0);
+    assert_true(res->has_ino);
+    assert_int_equal(res->ino.size, 77);
+    assert_int_equal(res->ino.version, fx->index);
+    cmd_result_free(res);
+    assert_int_equal(fixture_apply(fx, fixture_create("/d", INODE_DIR, false),
+                                   T0 + 1, NULL),
+                     0);
+    assert_int_equal(fixture_stat(fx, "/f", &ino), 0);
+    assert_int_equal(ino.type, INODE_FILE);
+    assert_int_equal(ino.mode, 0644);
+    assert_string_equal(ino.owner, "alice");
+    assert_int_equal(ino.ctime_ms, T0);
+    assert_int_equal(ino.block_size, 4096);
+    inode_clear(&ino);
+    assert_int_equal(fixture_stat(fx, "/", &ino), 0);
+    assert_int_equal(ino.nchildren, 2);
+    assert_int_equal(ino.mtime_ms, T0 + 1);
+    inode_clear(&ino);
+}
+
+/* The POSIX/HDFS rules: exists, missing parent, file as parent, non-empty
+ * delete, root delete and rename, rename into own subtree, If-Match. */
+static void test_fsm_errors(void **state)
+{
+    struct ns_fixture *fx = *state;
+    struct cmd *c;
+    struct inode ino;
+
+    assert_int_equal(fixture_apply(fx, fixture_create("/a/b", INODE_DIR, true),
+                                   T0, NULL),
+                     0);
+    assert_int_equal(fixture_apply(fx, fixture_create("/a/f", INODE_FILE,
+                                                      false),
+                                   T0, NULL),
+                     0);
+    assert_int_equal(fixture_apply(fx, fixture_create("/a", INODE_DIR, false),
+                                   T0, NULL),
+                     BN_EEXIST);
+    assert_int_equal(fixture_apply(fx, fixture_create("/", INODE_DIR, false),
+                                   T0, NULL),
+                     BN_EEXIST);
+    assert_int_equal(fixture_apply(fx, fixture_create("/x/y", INODE_DIR,
+                                                      false),
+                                   T0, NULL),
+                     BN_ENOTFOUND);
+    assert_int_equal(fixture_apply(fx, fixture_create("/a/f/g", INODE_FILE,
+                                                      true),
+                                   T0, NULL),
+                     BN_ENOTDIR);
+    assert_int_equal(fixture_apply(fx, fixture_delete("/a", false), T0, NULL),
+                     BN_ENOTEMPTY);
+    assert_int_equal(fixture_apply(fx, fixture_delete("/", true), T0, NULL),
+                     BN_EINVAL);
+    assert_int_equal(fixture_apply(fx, fixture_delete("/nope", false), T0,
+                                   NULL),
+                     BN_ENOTFOUND);
+    assert_int_equal(fixture_apply(fx, fixture_rename("/", "/z"), T0, NULL),
+                     BN_EINVAL);
+    assert_int_equal(fixture_apply(fx, fixture_rename("/a", "/a/b/c"), T0,
+                                   NULL),
+                     BN_EINVAL);
+    assert_int_equal(fixture_apply(fx, fixture_rename("/a/f", "/a/b"), T0,
+                                   NULL),
+                     BN_EEXIST);
+    assert_int_equal(fixture_apply(fx, fixture_rename("/a/f", "/q/r"), T0,
+                                   NULL),
+                     BN_ENOTFOUND);
+    assert_int_equal(fixture_apply(fx, fixture_rename("/a/b", "/a/f/z"), T0,
+                                   NULL),
+                     BN_ENOTDIR);
+    assert_int_equal(fixture_stat(fx, "/a/f", &ino), 0);
+    c = cmd_new(CMD_SETATTR);
+    c->path = bn_strdup("/a/f");
+    c->flags = CMD_F_IF_MATCH | CMD_F_MODE;
+    c->mode = 0600;
+    c->match_id = ino.id;
+    c->match_version = ino.version + 1;
+    assert_int_equal(fixture_apply(fx, c, T0, NULL), BN_EPRECOND);
+    c = cmd_new(CMD_SETATTR);
+    c->path = bn_strdup("/a/f");
+    c->flags = CMD_F_IF_MATCH | CMD_F_MODE;
+    c->mode = 0600;
+    c->match_id = ino.id;
+    c->match_version = ino.version;
+    assert_int_equal(fixture_apply(fx, c, T0, NULL), 0);
+    c = cmd_new(CMD_SETATTR);
+    c->path = bn_strdup("/a");
+    c->flags = CMD_F_SIZE;
+    c->size = 5;
+    assert_int_equal(fixture_apply(fx, c, T0, NULL), BN_EISDIR);
+    inode_clear(&ino);
+}
+
+/* A failed command leaves every inode as it was (only the applied index
+ * moves on). */
+static void test_fsm_failure_changes_nothing(void **state)
+{
+    struct ns_fixture *fx = *state;
+    struct inode before;
+    struct inode after;
+
+    assert_int_equal(fixture_apply(fx, fixture_create("/a/b", INODE_DIR, true),
+                                   T0, NULL),
+                     0);
+    assert_int_equal(fixture_stat(fx, "/a", &before), 0);
+    assert_int_equal(fixture_apply(fx, fixture_create("/a/b", INODE_DIR, true),
+                                   T0 + 5, NULL),
+                     BN_EEXIST);
+    assert_int_equal(fixture_apply(fx, fixture_delete("/a", false), T0 + 5,
+                                   NULL),
+                     BN_ENOTEMPTY);
+    assert_int_equal(fixture_stat(fx, "/a", &after), 0);
+    assert_int_equal(before.version, after.version);
+    assert_int_equal(before.mtime_ms, after.mtime_ms);
+    assert_int_equal(before.nchildren, after.nchildren);
+    inode_clear(&before);
+    inode_clear(&after);
+}
+
+/* Renaming a directory moves its whole subtree in one step; deleting it
+ * recursively makes the subtree unreachable at once. */
+static void test_fsm_rename_and_recursive_delete(void **state)
+{
+    struct ns_fixture *fx = *state;
+    char path[64];
+    struct inode ino;
+
+    for (int i = 0; i < 50; i++) {
+        (void)snprintf(path, sizeof(path), "/src/d%d/f", i);
+        assert_int_equal(fixture_apply(fx, fixture_create(path, INODE_FILE,
+                                                          true),
+                                       T0, NULL),
+                         0);
+    }
+    assert_int_equal(fixture_apply(fx, fixture_create("/dst", INODE_DIR,
+                                                      false),
+                                   T0, NULL),
+                     0);
+    assert_int_equal(fixture_apply(fx, fixture_rename("/src", "/dst/moved"),
+                                   T0, NULL),
+                     0);
+    assert_int_equal(fixture_stat(fx, "/src", &ino), BN_ENOTFOUND);
+    assert_int_equal(fixture_stat(fx, "/dst/moved/d49/f", &ino), 0);
+    inode_clear(&ino);
+    assert_int_equal(fixture_stat(fx, "/", &ino), 0);
+    assert_int_equal(ino.nchildren, 1);
+    inode_clear(&ino);
+    assert_int_equal(fixture_apply(fx, fixture_rename("/dst", "/dst"), T0,
+                                   NULL),
+                     0);
+    assert_int_equal(fixture_apply(fx, fixture_delete("/dst", true), T0,
+                                   NULL),
+                     0);
+    assert_int_equal(fixture_stat(fx, "/dst/moved/d1/f", &ino), BN_ENOTFOUND);
+    assert_int_equal(fixture_stat(fx, "/", &ino), 0);
+    assert_int_equal(ino.nchildren, 0);
+    inode_clear(&ino);
+    assert_int_equal(fixture_apply(fx, fixture_create("/dst", INODE_DIR,
+                                                      false),
+                                   T0, NULL),
+                     0);
+}
+
+/* An entry at or below the applied index is skipped: replaying the log
+ * after a restart applies nothing twice. */
+static void test_fsm_replay_is_skipped(void **state)
+{
+    struct ns_fixture *fx = *state;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct cmd *c = fixture_create("/once", INODE_FILE, false);
+    const struct cmd *cmds[1] = {c};
+    struct cmd_batch_hdr hdr = {1, 1, T0, 1};
+    struct fsm *f = fsm_new(fx->ns, fx->st, NULL, NULL);
+    size_t len;
+    void *buf = cmd_batch_encode(cmds, 1, &hdr, malloc, &len);
+    struct inode ino;
+    uint64_t index = ++fx->index;
+
+    assert_int_equal(fsm_apply_batch(f, buf, len, index, errmsg), 0);
+    assert_int_equal(store_applied(fx->st), index);
+    fixture_reopen(fx, 1 << 20);
+    fsm_free(f);
+    f = fsm_new(fx->ns, fx->st, NULL, NULL);
+    assert_int_equal(store_applied(fx->st), index);
+    assert_int_equal(fsm_apply_batch(f, buf, len, index, errmsg), 0);
+    assert_int_equal(fixture_stat(fx, "/", &ino), 0);
+    assert_int_equal(ino.nchildren, 1);
+    inode_clear(&ino);
+    free(buf);
+    cmd_free(c);
+    fsm_free(f);
+}
+
+/* Two replicas applying the same entries hold identical inodes. */
+static void test_fsm_deterministic(void **state)
+{
+    struct ns_fixture b;
+    struct ns_fixture *a = *state;
+    const char *paths[] = {"/x/y/z", "/x/w", "/v"};
+    char errmsg[BN_ERRMSG_SIZE] = "";
+
+    fixture_open(&b, 0);
+    for (int r = 0; r < 2; r++) {
+        struct ns_fixture *fx = r == 0 ? a : &b;
+
+        for (size_t i = 0; i < 3; i++) {
+            (void)fixture_apply(fx, fixture_create(paths[i], INODE_DIR, true),
+                                T0 + (int64_t)i, NULL);
+        }
+        (void)fixture_apply(fx, fixture_rename("/x/w", "/v/w"), T0 + 9, NULL);
+        (void)fixture_apply(fx, fixture_delete("/x", true), T0 + 10, NULL);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        const char *q[] = {"/v", "/v/w", "/"};
+        struct inode i1;
+        struct inode i2;
+
+        assert_int_equal(fixture_stat(a, q[i], &i1), 0);
+        assert_int_equal(fixture_stat(&b, q[i], &i2), 0);
+        assert_int_equal(i1.id, i2.id);
+        assert_int_equal(i1.version, i2.version);
+        assert_int_equal(i1.mtime_ms, i2.mtime_ms);
+        assert_int_equal(i1.nchildren, i2.nchildren);
+        inode_clear(&i1);
+        inode_clear(&i2);
+    }
+    assert_int_equal(store_check(b.st, errmsg), 0);
+    fixture_close(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_fsm_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_failure_changes_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_rename_and_recursive_delete,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_replay_is_skipped, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_deterministic, setup,
+                                        teardown),
+    };
+
+    return cmocka_run_group_tests_name("fsm", tests, NULL, NULL);
+}

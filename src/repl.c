@@ -31,6 +31,7 @@
 #include "store.h"
 
 #define TICK_MS 50
+#define RECLAIM_PER_TICK 2000 /* trash rows reclaimed per tick, at most */
 
 struct qitem {
     struct cmd *c;
@@ -69,6 +70,7 @@ struct repl {
     bool barrier_busy;
     uint64_t ready_term;     /* term whose barrier has been applied */
     struct fsm *fsm;
+    struct store *st;
     pthread_t thread;
     bool thread_started;
     /* queue, shared with submitters */
@@ -325,11 +327,42 @@ static void refresh(struct repl *r)
     pthread_mutex_unlock(&r->mu);
 }
 
+/* Reclaim a bounded batch of trashed rows (recursive deletes unlink a
+ * subtree at once; its rows go here, a few thousand per tick, so apply is
+ * never held for long). The trash is not part of the replicated state;
+ * each node reclaims at its own pace. */
+static void reclaim_step(struct repl *r)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    int n;
+
+    if (!store_has_trash(r->st)) {
+        return;
+    }
+    if (store_begin(r->st, errmsg) != 0) {
+        log_error("repl", "reclaim: %s", errmsg);
+        return;
+    }
+    n = store_reclaim(r->st, RECLAIM_PER_TICK, errmsg);
+    if (n < 0) {
+        log_error("repl", "reclaim: %s", errmsg);
+    }
+    if (store_commit(r->st, false, errmsg) != 0) {
+        log_error("repl", "reclaim commit: %s", errmsg);
+        abort();
+    }
+    if (n > 0) {
+        log_debug("repl", "reclaimed %d trashed inodes", n);
+    }
+}
+
 static void timer_cb(uv_timer_t *t)
 {
     struct repl *r = t->data;
     uint64_t now = mono_ms();
     struct batch *b = r->pending;
+
+    reclaim_step(r);
 
     while (b != NULL) {
         struct batch *next = b->next;
@@ -436,6 +469,7 @@ int repl_start(struct repl **out, const struct repl_options *opts,
         rv = BN_EIO;
         goto err;
     }
+    r->st = st;
     r->fsm = fsm_new(ns, st, fsm_deliver, r);
     uv_loop_init(&r->loop);
     rv = raft_uv_tcp_init(&r->transport, &r->loop);

@@ -35,6 +35,7 @@ struct store {
     bool in_txn;
     uint64_t applied;      /* pending or committed */
     bn_ino next_id;
+    bool trash;            /* the trash may hold rows */
     /* commit notification */
     pthread_mutex_t commit_mu;
     pthread_cond_t commit_cv;
@@ -73,6 +74,11 @@ int store_open(struct store **out, const struct store_options *opts,
         goto err;
     }
     atomic_store(&st->inodes, v);
+    rc = db_trash_pick(st->w, &v, errmsg);
+    if (rc != 0) {
+        goto err;
+    }
+    st->trash = v != 0;
     st->n_readers = opts->readers > 0 ? opts->readers : 1;
     st->readers = bn_calloc(st->n_readers, sizeof(*st->readers));
     st->free_readers = bn_calloc(st->n_readers, sizeof(*st->free_readers));
@@ -333,6 +339,7 @@ int store_trash(struct store *st, const struct inode *ino,
     }
     /* Readers must neither reach it by its old edge nor by id. */
     cache_remove_dirty(st->cache, ino);
+    st->trash = true;
     return 0;
 }
 
@@ -393,6 +400,7 @@ int store_reclaim(struct store *st, unsigned max, char errmsg[BN_ERRMSG_SIZE])
             return rc;
         }
         if (root == 0) {
+            st->trash = false;
             break;
         }
         n = db_children(st->w, root, max - (unsigned)done, ids, types, nch,
@@ -428,6 +436,11 @@ int store_reclaim(struct store *st, unsigned max, char errmsg[BN_ERRMSG_SIZE])
         }
     }
     return done;
+}
+
+bool store_has_trash(struct store *st)
+{
+    return st->trash;
 }
 
 /* ---- state -------------------------------------------------------------- */

@@ -126,6 +126,9 @@ int store_commit(struct store *st, bool durable, char errmsg[BN_ERRMSG_SIZE]);
 int store_reclaim(struct store *st, unsigned max,
                   char errmsg[BN_ERRMSG_SIZE]);
 
+/* Whether the trash may hold rows to reclaim. Apply thread only. */
+bool store_has_trash(struct store *st);
+
 /* ---- state -------------------------------------------------------------- */
 
 /* The last applied index that the store holds (committed or pending). */

@@ -12,8 +12,10 @@
 #ifndef BANYAN_API_HTTP_SERVER_H
 #define BANYAN_API_HTTP_SERVER_H
 
+#include "../src/cmd.h"
 #include "../src/config.h"
 #include "../src/errcode.h"
+#include "http_req.h"
 
 struct http_server;
 struct ns;
@@ -29,6 +31,16 @@ struct http_deps {
  * BN_EIO with the reason. Startup thread. */
 int http_server_start(struct http_server **out, const struct http_deps *deps,
                       char errmsg[BN_ERRMSG_SIZE]);
+
+/* The TCP port the server listens on (useful with port 0). Any thread. */
+unsigned http_server_port(const struct http_server *srv);
+
+/* Submit write @c for @req and suspend the request until it is applied;
+ * then @done builds the answer from the result (on an HTTP thread). When
+ * the command cannot be submitted (no leader, shutting down) @done gets a
+ * result with rc BN_EUNAVAIL. Takes ownership of @c, also when it fails.
+ * Request thread, from a handler, at most once per request. */
+void http_server_submit(struct http_req *req, struct cmd *c, http_done_fn done);
 
 /* Stop accepting connections, let the requests in flight finish (bounded by
  * the request timeout), stop the daemon and free @srv. Main thread. */

@@ -13,10 +13,13 @@
 #define BANYAN_SRC_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "errcode.h"
+
+#define CONFIG_VERSION "0.1.0" /* printed by --version as "banyand 0.1.0" */
 
 struct config {
     /* [node] */
@@ -46,6 +49,37 @@ struct config {
     char *log_level;           /* log_level = info */
 };
 
+/* How a value is written and checked. */
+enum config_type {
+    CONFIG_STR,      /* a string; min and max bound its length in bytes */
+    CONFIG_U64,      /* a decimal integer in min..max */
+    CONFIG_SIZE,     /* a size in bytes, config_parse_size(), in min..max */
+    CONFIG_LOGLEVEL, /* error, warn, info or debug, kept as a string */
+};
+
+/* One row of the option table. */
+struct config_option {
+    const char *key;     /* "cache_bytes" */
+    const char *section; /* "store", without brackets */
+    enum config_type type;
+    size_t offset;       /* of the field in struct config */
+    const char *def;     /* default, as conf/banyan.conf writes it */
+    uint64_t min;
+    uint64_t max;
+    const char *help;    /* one line */
+};
+
+/* The option table */
+
+/* The @i-th row of the option table, or NULL past the end. Returns a
+ * borrowed pointer to static data. Any thread. */
+const struct config_option *config_option_at(size_t i);
+
+/* The row for @key, or NULL when there is none. Any thread. */
+const struct config_option *config_option_find(const char *key);
+
+/* Life cycle and layers */
+
 /* Fill @cfg with the built-in defaults. Free with config_clear(). */
 void config_init(struct config *cfg);
 
@@ -54,7 +88,11 @@ void config_clear(struct config *cfg);
 
 /* Read the INI file at @path over @cfg. Unknown sections or keys, values
  * that do not parse and values out of range are errors. Returns 0, or
- * BN_EINVAL / BN_EIO with "file:line: reason" in @errmsg. */
+ * BN_EINVAL / BN_EIO with "file:line: reason" in @errmsg. Also errors: a
+ * key set twice, a key outside its section, an indented continuation line
+ * and a line longer than libinih's line buffer (198 bytes). On error @cfg
+ * may hold the values of the lines before the bad one; it is still valid
+ * for config_clear(). */
 int config_load_file(struct config *cfg, const char *path,
                      char errmsg[BN_ERRMSG_SIZE]);
 
@@ -72,11 +110,19 @@ int config_set(struct config *cfg, const char *key, const char *value,
 int config_parse_args(struct config *cfg, int argc, char **argv, FILE *out,
                       char errmsg[BN_ERRMSG_SIZE]);
 
-/* Print every key with its current value in INI form. */
+/* Print every key with its current value in INI form; the output loads
+ * back with config_load_file(). */
 void config_print(const struct config *cfg, FILE *out);
 
+/* Check the rules that tie options together (heartbeat_timeout_ms below
+ * election_timeout_ms). config_parse_args() calls it after the last layer.
+ * Returns 0 or BN_EINVAL with the reason. */
+int config_check(const struct config *cfg, char errmsg[BN_ERRMSG_SIZE]);
+
 /* Parse a size: "123", "64KiB", "64MiB", "1GiB" (also KB/MB/GB as powers
- * of 1000). Returns 0 or BN_EINVAL. */
+ * of 1000). Also accepted: a "B" suffix, TiB and TB, units in any case and
+ * spaces between number and unit. Returns 0 or BN_EINVAL (also on
+ * overflow), leaving @out untouched on error. */
 int config_parse_size(const char *s, uint64_t *out);
 
 #endif /* BANYAN_SRC_CONFIG_H */

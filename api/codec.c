@@ -1,0 +1,677 @@
+/*
+ * codec: JSON encoding of inodes, listings and problems, and strict
+ * decoding of request bodies into commands, on jansson.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "codec.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../src/mem.h"
+
+/* The longest field name quoted back in an error message. */
+#define FIELD_QUOTE_MAX 64
+
+static pthread_once_t codec_once = PTHREAD_ONCE_INIT;
+
+static void *codec_malloc(size_t n)
+{
+    return bn_malloc(n);
+}
+
+static void codec_free(void *p)
+{
+    free(p);
+}
+
+/* jansson allocates through bn_malloc, so out of memory aborts, and its
+ * dump buffers can be released with free() by the server. */
+static void codec_init_once(void)
+{
+    json_set_alloc_funcs(codec_malloc, codec_free);
+    (void)json_object_seed(0);
+}
+
+static void codec_init(void)
+{
+    (void)pthread_once(&codec_once, codec_init_once);
+}
+
+/* ---- encoding -------------------------------------------------------- */
+
+/* The length of the valid UTF-8 sequence at @s (at most @len bytes), or 0
+ * when it is not one (RFC 3629 §4: no overlongs, no surrogates). */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t cp;
+
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len < n) {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+        return 0;
+    }
+    return n;
+}
+
+/* A JSON string for @len bytes at @s, with U+FFFD for each byte that is not
+ * part of valid UTF-8. */
+static json_t *str_new(const char *s, size_t len)
+{
+    json_t *v;
+    unsigned char *buf;
+    size_t n = 0;
+
+    if (s == NULL) {
+        return json_string("");
+    }
+    v = json_stringn(s, len);
+    if (v != NULL) {
+        return v;
+    }
+    buf = bn_malloc(len * 3 + 1);
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_seq((const unsigned char *)s + i, len - i);
+
+        if (k == 0) {
+            buf[n++] = 0xef;
+            buf[n++] = 0xbf;
+            buf[n++] = 0xbd;
+            i++;
+        } else {
+            memcpy(buf + n, s + i, k);
+            n += k;
+            i += k;
+        }
+    }
+    v = json_stringn((const char *)buf, n);
+    free(buf);
+    return v != NULL ? v : json_string("");
+}
+
+static json_t *str(const char *s)
+{
+    return str_new(s, s != NULL ? strlen(s) : 0);
+}
+
+static json_t *uint_new(uint64_t v)
+{
+    /* json_int_t is long long; no id, size or index of ours reaches 2^63. */
+    return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+static void set(json_t *obj, const char *key, json_t *v)
+{
+    /* _new steals @v; it fails only for a NULL value or a bad key. */
+    int rc = json_object_set_new(obj, key, v != NULL ? v : json_null());
+
+    (void)rc;
+}
+
+static char *dump(json_t *v, size_t *len)
+{
+    char *text = json_dumps(v, JSON_COMPACT);
+
+    json_decref(v);
+    if (text == NULL) {
+        /* Only a NULL or a circular value fails to dump. */
+        text = bn_strdup("null");
+    }
+    *len = strlen(text);
+    return text;
+}
+
+void codec_etag(const struct inode *ino, char out[48])
+{
+    (void)snprintf(out, 48, "\"%" PRIu64 "-%" PRIu64 "\"", (uint64_t)ino->id,
+                   ino->version);
+}
+
+static json_t *inode_json(const struct inode *ino, const char *path)
+{
+    json_t *o = json_object();
+    json_t *x = json_object();
+    char mode[8];
+    char etag[48];
+
+    inode_mode_format(ino->mode, mode);
+    codec_etag(ino, etag);
+    set(o, "id", uint_new(ino->id));
+    set(o, "name", str(ino->name));
+    set(o, "path", str(path));
+    set(o, "type", json_string(ino->type == INODE_DIR ? "directory" : "file"));
+    set(o, "size", uint_new(ino->size));
+    set(o, "block_size", uint_new(ino->block_size));
+    set(o, "mode", json_string(mode));
+    set(o, "owner", str(ino->owner));
+    set(o, "group", str(ino->group));
+    set(o, "ctime", json_integer(ino->ctime_ms));
+    set(o, "mtime", json_integer(ino->mtime_ms));
+    set(o, "atime", json_integer(ino->atime_ms));
+    set(o, "ttl", ino->ttl_ms < 0 ? json_null() : json_integer(ino->ttl_ms));
+    set(o, "ttl_action",
+        json_string(ino->ttl_action == INODE_TTL_FREE ? "free" : "delete"));
+    set(o, "pinned", json_boolean(ino->pinned));
+    for (size_t i = 0; i < ino->n_xattrs; i++) {
+        const struct xattr *xa = &ino->xattrs[i];
+        json_t *k = str(xa->key);
+
+        /* A key must be valid UTF-8 for jansson; use the repaired text. */
+        set(x, json_string_value(k), str(xa->value));
+        json_decref(k);
+    }
+    set(o, "xattrs", x);
+    if (ino->type == INODE_DIR) {
+        set(o, "children", uint_new(ino->nchildren));
+    }
+    set(o, "version", uint_new(ino->version));
+    set(o, "etag", json_string(etag));
+    return o;
+}
+
+char *codec_inode_to_json(const struct inode *ino, const char *path,
+                          size_t *len)
+{
+    codec_init();
+    return dump(inode_json(ino, path), len);
+}
+
+char *codec_page_to_json(const char *path, const struct ns_page *page,
+                         size_t *len)
+{
+    json_t *o;
+    json_t *entries;
+    size_t plen = strlen(path);
+    size_t cap = plen + 2 + PATH_NAME_MAX + 1;
+    char *child = bn_malloc(cap);
+
+    codec_init();
+    o = json_object();
+    entries = json_array();
+    for (size_t i = 0; i < page->n; i++) {
+        const struct inode *e = &page->entries[i];
+        const char *name = e->name != NULL ? e->name : "";
+        size_t nlen = strlen(name);
+        size_t base = strcmp(path, "/") == 0 ? 0 : plen;
+
+        if (base + 1 + nlen + 1 > cap) {
+            cap = base + 1 + nlen + 1;
+            child = bn_realloc(child, cap);
+        }
+        memcpy(child, path, base);
+        child[base] = '/';
+        memcpy(child + base + 1, name, nlen + 1);
+        (void)json_array_append_new(entries, inode_json(e, child));
+    }
+    free(child);
+    set(o, "path", str(path));
+    set(o, "entries", entries);
+    if (page->more && page->n > 0) {
+        set(o, "next", str(page->entries[page->n - 1].name));
+    } else {
+        set(o, "next", json_null());
+    }
+    return dump(o, len);
+}
+
+char *codec_problem_to_json(int status, const char *code, const char *title,
+                            const char *detail, const char *instance,
+                            size_t *len)
+{
+    json_t *o;
+    char type[96];
+
+    codec_init();
+    o = json_object();
+    (void)snprintf(type, sizeof(type), "urn:banyan:problem:%s", code);
+    set(o, "type", str(type));
+    set(o, "title", str(title));
+    set(o, "status", json_integer(status));
+    set(o, "code", str(code));
+    if (detail != NULL) {
+        set(o, "detail", str(detail));
+    }
+    if (instance != NULL) {
+        set(o, "instance", str(instance));
+    }
+    return dump(o, len);
+}
+
+char *codec_health_to_json(const char *status, size_t *len)
+{
+    json_t *o;
+
+    codec_init();
+    o = json_object();
+    set(o, "status", str(status));
+    return dump(o, len);
+}
+
+char *codec_ready_to_json(const char *role, uint64_t applied, size_t *len)
+{
+    json_t *o;
+
+    codec_init();
+    o = json_object();
+    set(o, "status", json_string("ready"));
+    set(o, "role", str(role));
+    set(o, "applied_index", uint_new(applied));
+    return dump(o, len);
+}
+
+/* ---- decoding -------------------------------------------------------- */
+
+/* The fields a body may carry; each body kind lists the ones it takes. */
+enum field {
+    FLD_TYPE,
+    FLD_MODE,
+    FLD_OWNER,
+    FLD_GROUP,
+    FLD_RECURSIVE,
+    FLD_SIZE,
+    FLD_BLOCK_SIZE,
+    FLD_MTIME,
+    FLD_TTL,
+    FLD_TTL_ACTION,
+    FLD_PINNED,
+    FLD_XATTRS,
+};
+
+struct field_row {
+    const char *name;
+    int field; /* enum field */
+};
+
+static const struct field_row create_fields[] = {
+    {"type", FLD_TYPE},
+    {"mode", FLD_MODE},
+    {"owner", FLD_OWNER},
+    {"group", FLD_GROUP},
+    {"recursive", FLD_RECURSIVE},
+    {"size", FLD_SIZE},
+    {"block_size", FLD_BLOCK_SIZE},
+    {"xattrs", FLD_XATTRS},
+    {NULL, 0},
+};
+
+static const struct field_row setattr_fields[] = {
+    {"mode", FLD_MODE},     {"owner", FLD_OWNER},
+    {"group", FLD_GROUP},   {"mtime", FLD_MTIME},
+    {"ttl", FLD_TTL},       {"ttl_action", FLD_TTL_ACTION},
+    {"pinned", FLD_PINNED}, {"size", FLD_SIZE},
+    {"xattrs", FLD_XATTRS}, {NULL, 0},
+};
+
+/* Parse @body into a JSON object. Returns 0 and *out (json_decref() it), or
+ * an error with the reason. */
+static int load_object(const char *body, size_t len, size_t max, json_t **out,
+                       char errmsg[BN_ERRMSG_SIZE])
+{
+    json_error_t jerr;
+    json_t *v;
+
+    codec_init();
+    *out = NULL;
+    if (len > max) {
+        bn_errmsg_printf(
+            errmsg, "body is %zu bytes, more than the limit of %zu", len, max);
+        return BN_ETOOLARGE;
+    }
+    if (body == NULL || len == 0) {
+        bn_errmsg_printf(errmsg, "a JSON body is required");
+        return BN_EINVAL;
+    }
+    /* JSON_DECODE_ANY so that "[1]" and "true" get the same answer as any
+     * other non-object; without JSON_ALLOW_NUL, "\u0000" is refused, so no
+     * string we take holds a NUL. */
+    v = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (v == NULL) {
+        bn_errmsg_printf(errmsg, "invalid JSON at line %d, column %d: %s",
+                         jerr.line, jerr.column, jerr.text);
+        return BN_EINVAL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        bn_errmsg_printf(errmsg, "the body must be a JSON object");
+        return BN_EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+static int field_error(char errmsg[BN_ERRMSG_SIZE], const char *name,
+                       const char *what)
+{
+    bn_errmsg_printf(errmsg, "field '%.*s': %s", FIELD_QUOTE_MAX, name, what);
+    return BN_EINVAL;
+}
+
+static int get_u64(json_t *v, const char *name, uint64_t *out,
+                   char errmsg[BN_ERRMSG_SIZE])
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        return field_error(errmsg, name, "must be a non-negative integer");
+    }
+    *out = (uint64_t)json_integer_value(v);
+    return 0;
+}
+
+static int get_name(json_t *v, const char *name, char **out,
+                    char errmsg[BN_ERRMSG_SIZE])
+{
+    const char *s;
+    size_t len;
+
+    if (!json_is_string(v)) {
+        return field_error(errmsg, name, "must be a string");
+    }
+    s = json_string_value(v);
+    len = json_string_length(v);
+    if (len == 0 || len > INODE_OWNER_MAX) {
+        return field_error(errmsg, name, "must be 1 to 255 bytes");
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        if (ch < 0x20 || ch == 0x7f) {
+            return field_error(errmsg, name,
+                               "must not hold control characters");
+        }
+    }
+    free(*out);
+    *out = bn_strndup(s, len);
+    return 0;
+}
+
+static int get_xattrs(json_t *v, const char *name, bool allow_null,
+                      struct cmd *c, char errmsg[BN_ERRMSG_SIZE])
+{
+    const char *key;
+    json_t *val;
+    size_t n;
+
+    if (!json_is_object(v)) {
+        return field_error(errmsg, name, "must be an object of strings");
+    }
+    n = json_object_size(v);
+    if (n > INODE_XATTR_MAX) {
+        return field_error(errmsg, name, "more than 64 attributes");
+    }
+    c->xattrs = bn_calloc(n, sizeof(*c->xattrs));
+    c->n_xattrs = 0;
+    json_object_foreach (v, key, val) {
+        struct xattr *xa = &c->xattrs[c->n_xattrs];
+        size_t klen = strlen(key);
+
+        if (klen == 0 || klen > INODE_XATTR_KEY_MAX) {
+            return field_error(errmsg, name, "a key must be 1 to 255 bytes");
+        }
+        if (json_is_null(val) && allow_null) {
+            xa->key = bn_strndup(key, klen);
+            xa->value = NULL;
+            c->n_xattrs++;
+            continue;
+        }
+        if (!json_is_string(val)) {
+            bn_errmsg_printf(errmsg, "field '%s.%.*s': must be a string%s",
+                             name, FIELD_QUOTE_MAX, key,
+                             allow_null ? " or null" : "");
+            return BN_EINVAL;
+        }
+        if (json_string_length(val) > INODE_XATTR_VALUE_MAX) {
+            bn_errmsg_printf(errmsg, "field '%s.%.*s': more than 4096 bytes",
+                             name, FIELD_QUOTE_MAX, key);
+            return BN_EINVAL;
+        }
+        xa->key = bn_strndup(key, klen);
+        xa->value = bn_strndup(json_string_value(val), json_string_length(val));
+        c->n_xattrs++;
+    }
+    c->flags |= CMD_F_XATTRS;
+    return 0;
+}
+
+/* Decode field @f (@name, value @v) into @c. */
+static int decode_field(int f, const char *name, json_t *v, bool patch,
+                        struct cmd *c, char errmsg[BN_ERRMSG_SIZE])
+{
+    const char *s;
+    int rc = 0;
+
+    if (json_is_null(v) && f != FLD_TTL) {
+        return field_error(errmsg, name, "must not be null");
+    }
+    switch (f) {
+    case FLD_TYPE:
+        s = json_is_string(v) ? json_string_value(v) : "";
+        if (strcmp(s, "directory") == 0) {
+            c->type = INODE_DIR;
+        } else if (strcmp(s, "file") == 0) {
+            c->type = INODE_FILE;
+        } else {
+            return field_error(errmsg, name,
+                               "must be \"directory\" or \"file\"");
+        }
+        break;
+    case FLD_MODE:
+        if (!json_is_string(v) ||
+            inode_mode_parse(json_string_value(v), &c->mode) != 0) {
+            return field_error(errmsg, name,
+                               "must be an octal string like \"0755\"");
+        }
+        c->flags |= CMD_F_MODE;
+        break;
+    case FLD_OWNER:
+        rc = get_name(v, name, &c->owner, errmsg);
+        c->flags |= CMD_F_OWNER;
+        break;
+    case FLD_GROUP:
+        rc = get_name(v, name, &c->group, errmsg);
+        c->flags |= CMD_F_GROUP;
+        break;
+    case FLD_RECURSIVE:
+        if (!json_is_boolean(v)) {
+            return field_error(errmsg, name, "must be true or false");
+        }
+        if (json_is_true(v)) {
+            c->flags |= CMD_F_RECURSIVE;
+        }
+        break;
+    case FLD_SIZE:
+        rc = get_u64(v, name, &c->size, errmsg);
+        c->flags |= CMD_F_SIZE;
+        break;
+    case FLD_BLOCK_SIZE:
+        rc = get_u64(v, name, &c->block_size, errmsg);
+        c->flags |= CMD_F_BLOCK_SIZE;
+        break;
+    case FLD_MTIME:
+        if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            return field_error(errmsg, name,
+                               "must be milliseconds since the epoch");
+        }
+        c->mtime_ms = json_integer_value(v);
+        c->flags |= CMD_F_MTIME;
+        break;
+    case FLD_TTL:
+        if (json_is_null(v)) {
+            c->ttl_ms = -1;
+        } else if (json_is_integer(v) && json_integer_value(v) >= 0) {
+            c->ttl_ms = json_integer_value(v);
+        } else {
+            return field_error(errmsg, name,
+                               "must be milliseconds (>= 0) or null");
+        }
+        c->flags |= CMD_F_TTL;
+        break;
+    case FLD_TTL_ACTION:
+        s = json_is_string(v) ? json_string_value(v) : "";
+        if (strcmp(s, "delete") == 0) {
+            c->ttl_action = INODE_TTL_DELETE;
+        } else if (strcmp(s, "free") == 0) {
+            c->ttl_action = INODE_TTL_FREE;
+        } else {
+            return field_error(errmsg, name, "must be \"delete\" or \"free\"");
+        }
+        c->flags |= CMD_F_TTL_ACTION;
+        break;
+    case FLD_PINNED:
+        if (!json_is_boolean(v)) {
+            return field_error(errmsg, name, "must be true or false");
+        }
+        c->pinned = json_is_true(v);
+        c->flags |= CMD_F_PINNED;
+        break;
+    case FLD_XATTRS:
+        if ((c->flags & CMD_F_XATTRS) != 0) {
+            return field_error(errmsg, name, "given twice");
+        }
+        rc = get_xattrs(v, name, patch, c, errmsg);
+        break;
+    default:
+        return field_error(errmsg, name, "not supported");
+    }
+    return rc;
+}
+
+/* Decode every member of @obj by the table @rows into @c. */
+static int decode_fields(json_t *obj, const struct field_row *rows, bool patch,
+                         struct cmd *c, char errmsg[BN_ERRMSG_SIZE])
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach (obj, key, v) {
+        const struct field_row *r = rows;
+        int rc;
+
+        while (r->name != NULL && strcmp(r->name, key) != 0) {
+            r++;
+        }
+        if (r->name == NULL) {
+            bn_errmsg_printf(errmsg, "unknown field '%.*s'", FIELD_QUOTE_MAX,
+                             key);
+            return BN_EINVAL;
+        }
+        rc = decode_field(r->field, r->name, v, patch, c, errmsg);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int codec_decode_create(const char *body, size_t len, size_t max, struct cmd *c,
+                        char errmsg[BN_ERRMSG_SIZE])
+{
+    json_t *obj;
+    int rc = load_object(body, len, max, &obj, errmsg);
+
+    if (rc != 0) {
+        return rc;
+    }
+    c->type = 0;
+    rc = decode_fields(obj, create_fields, false, c, errmsg);
+    if (rc == 0 && c->type == 0) {
+        rc = field_error(errmsg, "type", "is required");
+    }
+    if (rc == 0 && c->type == INODE_DIR) {
+        if ((c->flags & CMD_F_SIZE) != 0) {
+            rc = field_error(errmsg, "size", "is only for files");
+        } else if ((c->flags & CMD_F_BLOCK_SIZE) != 0) {
+            rc = field_error(errmsg, "block_size", "is only for files");
+        }
+    }
+    json_decref(obj);
+    return rc;
+}
+
+int codec_decode_setattr(const char *body, size_t len, size_t max,
+                         struct cmd *c, char errmsg[BN_ERRMSG_SIZE])
+{
+    json_t *obj;
+    int rc = load_object(body, len, max, &obj, errmsg);
+
+    if (rc != 0) {
+        return rc;
+    }
+    if (json_object_size(obj) == 0) {
+        bn_errmsg_printf(errmsg, "the body sets no attribute; give at least "
+                                 "one of mode, owner, group, mtime, ttl, "
+                                 "ttl_action, pinned, size, xattrs");
+        rc = BN_EINVAL;
+    } else {
+        rc = decode_fields(obj, setattr_fields, true, c, errmsg);
+    }
+    json_decref(obj);
+    return rc;
+}
+
+int codec_decode_rename(const char *body, size_t len, size_t max,
+                        struct path *to, char errmsg[BN_ERRMSG_SIZE])
+{
+    json_t *obj;
+    json_t *v;
+    const char *key;
+    int rc = load_object(body, len, max, &obj, errmsg);
+
+    if (rc != 0) {
+        return rc;
+    }
+    json_object_foreach (obj, key, v) {
+        if (strcmp(key, "to") != 0) {
+            bn_errmsg_printf(errmsg, "unknown field '%.*s'", FIELD_QUOTE_MAX,
+                             key);
+            rc = BN_EINVAL;
+            goto out;
+        }
+    }
+    v = json_object_get(obj, "to");
+    if (v == NULL) {
+        rc = field_error(errmsg, "to", "is required");
+    } else if (!json_is_string(v)) {
+        rc = field_error(errmsg, "to", "must be a string");
+    } else {
+        rc =
+            path_parse(json_string_value(v), json_string_length(v), to, errmsg);
+        if (rc != 0) {
+            bn_errmsg_wrapf(errmsg, "field 'to'");
+            rc = BN_EINVALPATH;
+        }
+    }
+out:
+    json_decref(obj);
+    return rc;
+}

@@ -1,0 +1,88 @@
+/*
+ * codec: banyan's values <-> JSON text (the only file that includes
+ * <jansson.h>; json_t never leaves it).
+ *
+ * Encoders return a new NUL-terminated buffer (free with free()) of *len
+ * bytes; strings that are not valid UTF-8 (a name or owner from an older
+ * store, a raw request path) are written with U+FFFD in place of the bad
+ * bytes, so every answer is JSON that jq reads. Decoders parse request
+ * bodies strictly: at most @max bytes, one JSON object, no duplicate keys,
+ * no unknown fields, each field of its one JSON type; every failure is
+ * BN_EINVAL (or BN_EINVALPATH, BN_ETOOLARGE) with a message naming the
+ * field. Out of memory aborts (jansson allocates through bn_malloc).
+ *
+ * All functions: any thread.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef BANYAN_API_CODEC_H
+#define BANYAN_API_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/cmd.h"
+#include "../src/errcode.h"
+#include "../src/inode.h"
+#include "../src/ns.h"
+#include "../src/path.h"
+
+#define CODEC_MEDIA_JSON        "application/json"
+#define CODEC_MEDIA_MERGE_PATCH "application/merge-patch+json"
+#define CODEC_MEDIA_PROBLEM     "application/problem+json"
+
+/* Encoders */
+
+/* The status object of @ino, whose namespace path is @path:
+ * {"id","name","path","type","size","block_size","mode","owner","group",
+ *  "ctime","mtime","atime","ttl","ttl_action","pinned","xattrs",
+ *  "children" (directories only),"version","etag"}. */
+char *codec_inode_to_json(const struct inode *ino, const char *path,
+                          size_t *len);
+
+/* The etag of @ino, "\"<id>-<version>\"", into @out. */
+void codec_etag(const struct inode *ino, char out[48]);
+
+/* One page of the listing of directory @path:
+ * {"path": @path, "entries": [status...], "next": name | null}; "next" is
+ * the last entry's name when page->more. */
+char *codec_page_to_json(const char *path, const struct ns_page *page,
+                         size_t *len);
+
+/* An RFC 9457 problem; @detail and @instance may be NULL (omitted). */
+char *codec_problem_to_json(int status, const char *code, const char *title,
+                            const char *detail, const char *instance,
+                            size_t *len);
+
+/* {"status": @status}. */
+char *codec_health_to_json(const char *status, size_t *len);
+
+/* {"status":"ready","role": @role,"applied_index": @applied}. */
+char *codec_ready_to_json(const char *role, uint64_t applied, size_t *len);
+
+/* Decoders: @body is @len bytes (need not be NUL-terminated). */
+
+/* A create (PUT) body into @c (a CMD_CREATE from cmd_new()): sets c->type;
+ * c->mode, owner, group, size, block_size, xattrs when present, each with
+ * its CMD_F_* flag, and CMD_F_RECURSIVE for "recursive": true. Defaults
+ * are the caller's job (fields without a flag are untouched). "type" is
+ * required; "size" and "block_size" are for files only. On failure @c may
+ * hold part of the fields; cmd_free() releases them. */
+int codec_decode_create(const char *body, size_t len, size_t max, struct cmd *c,
+                        char errmsg[BN_ERRMSG_SIZE]);
+
+/* A set-attribute (PATCH, JSON merge patch) body into @c (a CMD_SETATTR):
+ * "mode", "owner", "group", "mtime", "ttl" (null: clear, as ttl_ms -1),
+ * "ttl_action", "pinned", "size", "xattrs" (a null value removes the key),
+ * each setting its CMD_F_* flag; at least one is required. Same failure
+ * rules as codec_decode_create(). */
+int codec_decode_setattr(const char *body, size_t len, size_t max,
+                         struct cmd *c, char errmsg[BN_ERRMSG_SIZE]);
+
+/* A rename body {"to": "/new/path"}: parses "to" into @to (free with
+ * path_clear()). Returns 0, BN_EINVAL (no "to", not a string, other
+ * fields) or BN_EINVALPATH (a bad path). */
+int codec_decode_rename(const char *body, size_t len, size_t max,
+                        struct path *to, char errmsg[BN_ERRMSG_SIZE]);
+
+#endif /* BANYAN_API_CODEC_H */

@@ -1,0 +1,61 @@
+/*
+ * http_health: /healthz and /readyz.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "http_health.h"
+
+#include <stddef.h>
+
+#include "../src/repl.h"
+#include "codec.h"
+#include "http_problem.h"
+#include "http_server.h"
+
+static const char *role_name(int role)
+{
+    switch (role) {
+    case REPL_LEADER:
+        return "leader";
+    case REPL_FOLLOWER:
+        return "follower";
+    case REPL_CANDIDATE:
+        return "candidate";
+    default:
+        return "unavailable";
+    }
+}
+
+void http_health_live(struct http_req *req)
+{
+    size_t len = 0;
+    char *body = codec_health_to_json("ok", &len);
+
+    http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
+}
+
+void http_health_ready(struct http_req *req)
+{
+    struct repl *repl = req->deps->repl;
+    struct repl_info info;
+    size_t len = 0;
+    char *body;
+
+    if (repl == NULL || !repl_is_ready(repl)) {
+        const char *why = "this node cannot serve writes yet";
+
+        if (repl != NULL) {
+            repl_get_info(repl, &info);
+            if (info.role == REPL_FOLLOWER) {
+                why = "this node is a follower";
+            } else if (info.role == REPL_LEADER) {
+                why = "this leader has not applied its log yet";
+            }
+        }
+        http_problem_reply(req, BN_EUNAVAIL, why);
+        return;
+    }
+    repl_get_info(repl, &info);
+    body = codec_ready_to_json(role_name(info.role), info.applied_index, &len);
+    http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
+}

@@ -1,0 +1,474 @@
+/*
+ * http_paths: handlers of /api/v1/paths{path} (status, list, create, set
+ * attributes, delete, rename).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "http_paths.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/cmd.h"
+#include "../src/config.h"
+#include "../src/inode.h"
+#include "../src/mem.h"
+#include "../src/ns.h"
+#include "../src/path.h"
+#include "codec.h"
+#include "http_problem.h"
+#include "http_server.h"
+
+#define PATHS_PREFIX "/api/v1/paths"
+
+/* Answer with @rc after wrapping @errmsg in "@op @path: ". ns_apply() wraps
+ * its messages the same way (with cmd_op_name()), so a message that starts
+ * with the prefix already is not wrapped twice. */
+static void fail(struct http_req *req, int rc, const char *op, const char *path,
+                 char errmsg[BN_ERRMSG_SIZE])
+{
+    char prefix[BN_ERRMSG_SIZE];
+    size_t plen = strlen(path);
+    int n;
+
+    if (errmsg[0] == '\0') {
+        bn_errmsg_printf(errmsg, "%s", bn_err_text(rc));
+    }
+    /* "/a: no such file or directory" becomes "stat /a: no such ...". */
+    if (strncmp(errmsg, path, plen) == 0 && errmsg[plen] == ':' &&
+        errmsg[plen + 1] == ' ') {
+        memmove(errmsg, errmsg + plen + 2, strlen(errmsg + plen + 2) + 1);
+    }
+    n = snprintf(prefix, sizeof(prefix), "%s %.200s", op, path);
+    if (n > 0 && strncmp(errmsg, prefix, (size_t)n) != 0) {
+        bn_errmsg_wrapf(errmsg, "%s", prefix);
+    }
+    http_problem_reply(req, rc, errmsg);
+}
+
+/* Decode and normalise the path in the raw URL tail @raw into @p. */
+static int parse_target(struct http_req *req, const char *raw, struct path *p,
+                        char errmsg[BN_ERRMSG_SIZE])
+{
+    char *dec;
+    size_t len;
+    int rc = http_req_decode_path(req, raw, &dec, &len, errmsg);
+
+    if (rc == 0) {
+        rc = path_parse(dec, len, p, errmsg);
+    }
+    if (rc != 0) {
+        bn_errmsg_wrapf(errmsg, "invalid path");
+        http_problem_reply(req, BN_EINVALPATH, errmsg);
+        return rc;
+    }
+    req->target = http_req_strndup(req, p->norm, strlen(p->norm));
+    return 0;
+}
+
+static void set_etag(struct http_req *req, const struct inode *ino)
+{
+    char etag[48];
+
+    codec_etag(ino, etag);
+    http_req_add_header(req, "ETag", http_req_strndup(req, etag, strlen(etag)));
+}
+
+/* Answer @status with the status object of @ino at @path and its ETag. */
+static void reply_inode(struct http_req *req, int status,
+                        const struct inode *ino, const char *path)
+{
+    size_t len = 0;
+    char *body = codec_inode_to_json(ino, path, &len);
+
+    set_etag(req, ino);
+    http_req_reply(req, status, CODEC_MEDIA_JSON, body, len);
+}
+
+/* Read If-Match into @c. Returns 0, or answers and returns the error. */
+static int take_if_match(struct http_req *req, struct cmd *c, const char *op)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    bool any;
+    bn_ino id = 0;
+    uint64_t version = 0;
+    int rc;
+
+    if (req->if_match == NULL) {
+        return 0;
+    }
+    rc = http_req_parse_if_match(req->if_match, &any, &id, &version, errmsg);
+    if (rc != 0) {
+        fail(req, rc, op, req->target, errmsg);
+        return rc;
+    }
+    /* "*" matches any current representation; a missing target fails on
+     * its own with not_found. */
+    if (!any) {
+        c->flags |= CMD_F_IF_MATCH;
+        c->match_id = id;
+        c->match_version = version;
+    }
+    return 0;
+}
+
+/* ---- reads ----------------------------------------------------------- */
+
+static void get_list(struct http_req *req, const struct path *p)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    const struct http_query *q;
+    uint64_t limit = NS_LIST_LIMIT_DEFAULT;
+    const char *after = NULL;
+    struct ns_page page = {0};
+    size_t len = 0;
+    char *body;
+    int rc;
+
+    q = http_req_query_get(req, "limit");
+    if (q != NULL && (q->value == NULL ||
+                      http_req_parse_u64(q->value, q->value_len, &limit) != 0 ||
+                      limit < 1 || limit > NS_LIST_LIMIT_MAX)) {
+        bn_errmsg_printf(errmsg,
+                         "query parameter 'limit' must be an "
+                         "integer from 1 to %d",
+                         NS_LIST_LIMIT_MAX);
+        fail(req, BN_EINVAL, "list", p->norm, errmsg);
+        return;
+    }
+    q = http_req_query_get(req, "after");
+    if (q != NULL && q->value != NULL) {
+        if (memchr(q->value, '\0', q->value_len) != NULL) {
+            bn_errmsg_printf(errmsg, "query parameter 'after' holds a NUL");
+            fail(req, BN_EINVAL, "list", p->norm, errmsg);
+            return;
+        }
+        after = q->value;
+    }
+    rc = ns_list(req->deps->ns, p, after, (size_t)limit, &page, errmsg);
+    if (rc != 0) {
+        ns_page_clear(&page);
+        fail(req, rc, "list", p->norm, errmsg);
+        return;
+    }
+    body = codec_page_to_json(p->norm, &page, &len);
+    ns_page_clear(&page);
+    http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
+}
+
+void http_paths_get(struct http_req *req)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct path p = {0};
+    struct inode ino = {0};
+    bool list = false;
+    int rc;
+
+    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+        return;
+    }
+    rc = http_req_parse_query(req, errmsg);
+    if (rc == 0) {
+        rc = http_req_query_bool(req, "list", false, &list, errmsg);
+    }
+    if (rc != 0) {
+        fail(req, rc, "stat", p.norm, errmsg);
+        goto out;
+    }
+    if (list) {
+        get_list(req, &p);
+        goto out;
+    }
+    rc = ns_stat(req->deps->ns, &p, &ino, errmsg);
+    if (rc != 0) {
+        fail(req, rc, "stat", p.norm, errmsg);
+        goto out;
+    }
+    reply_inode(req, 200, &ino, p.norm);
+    inode_clear(&ino);
+out:
+    path_clear(&p);
+}
+
+/* ---- writes ---------------------------------------------------------- */
+
+/* Answer a failed write, or return false when @res succeeded. Frees @res
+ * when it answers. */
+static bool done_failed(struct http_req *req, struct cmd_result *res,
+                        const char *op, const char *what)
+{
+    if (res->rc != 0) {
+        fail(req, res->rc, op, what, res->errmsg);
+        cmd_result_free(res);
+        return true;
+    }
+    return false;
+}
+
+/* The successful write carried no inode: the engine broke its contract. */
+static void done_no_inode(struct http_req *req, struct cmd_result *res,
+                          const char *op)
+{
+    char errmsg[BN_ERRMSG_SIZE];
+
+    bn_errmsg_printf(errmsg, "the applied command returned no inode");
+    fail(req, BN_EINTERNAL, op, req->target, errmsg);
+    cmd_result_free(res);
+}
+
+static void done_create(struct http_req *req, struct cmd_result *res)
+{
+    char *loc;
+
+    if (done_failed(req, res, cmd_op_name(CMD_CREATE), req->target)) {
+        return;
+    }
+    if (!res->has_ino) {
+        done_no_inode(req, res, cmd_op_name(CMD_CREATE));
+        return;
+    }
+    loc = http_req_printf(req, "%s%s", PATHS_PREFIX,
+                          http_req_encode_path(req, req->target));
+    reply_inode(req, 201, &res->ino, req->target);
+    http_req_add_header(req, "Location", loc);
+    cmd_result_free(res);
+}
+
+void http_paths_put(struct http_req *req)
+{
+    const struct config *cfg = req->deps->cfg;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct path p = {0};
+    struct cmd *c;
+    bool recursive = false;
+    int rc;
+
+    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+        return;
+    }
+    c = cmd_new(CMD_CREATE);
+    rc = http_req_parse_query(req, errmsg);
+    if (rc == 0) {
+        rc = http_req_query_bool(req, "recursive", false, &recursive, errmsg);
+    }
+    if (rc == 0) {
+        rc = codec_decode_create(req->body, req->body_len,
+                                 (size_t)cfg->max_body_bytes, c, errmsg);
+    }
+    if (rc == 0 && p.n == 0) {
+        bn_errmsg_printf(errmsg, "the root always exists");
+        rc = BN_EEXIST;
+    }
+    if (rc != 0) {
+        fail(req, rc, cmd_op_name(CMD_CREATE), p.norm, errmsg);
+        cmd_free(c);
+        path_clear(&p);
+        return;
+    }
+    if (recursive) {
+        c->flags |= CMD_F_RECURSIVE;
+    }
+    /* Fill every default here: apply reads no config. */
+    if ((c->flags & CMD_F_MODE) == 0) {
+        c->mode = c->type == INODE_DIR ? 0755 : 0644;
+    }
+    if ((c->flags & CMD_F_OWNER) == 0) {
+        c->owner = bn_strdup(cfg->default_owner != NULL ? cfg->default_owner
+                                                        : "banyan");
+    }
+    if ((c->flags & CMD_F_GROUP) == 0) {
+        c->group = bn_strdup(cfg->default_group != NULL ? cfg->default_group
+                                                        : "banyan");
+    }
+    c->flags |= CMD_F_MODE | CMD_F_OWNER | CMD_F_GROUP;
+    if (c->type == INODE_FILE) {
+        c->flags |= CMD_F_SIZE | CMD_F_BLOCK_SIZE;
+    }
+    c->path = bn_strdup(p.norm);
+    req->json_path = req->target;
+    path_clear(&p);
+    http_server_submit(req, c, done_create);
+}
+
+static void done_setattr(struct http_req *req, struct cmd_result *res)
+{
+    if (done_failed(req, res, cmd_op_name(CMD_SETATTR), req->target)) {
+        return;
+    }
+    if (!res->has_ino) {
+        done_no_inode(req, res, cmd_op_name(CMD_SETATTR));
+        return;
+    }
+    reply_inode(req, 200, &res->ino, req->target);
+    cmd_result_free(res);
+}
+
+void http_paths_patch(struct http_req *req)
+{
+    const struct config *cfg = req->deps->cfg;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct path p = {0};
+    struct cmd *c;
+    int rc;
+
+    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+        return;
+    }
+    c = cmd_new(CMD_SETATTR);
+    rc = codec_decode_setattr(req->body, req->body_len,
+                              (size_t)cfg->max_body_bytes, c, errmsg);
+    if (rc != 0) {
+        fail(req, rc, cmd_op_name(CMD_SETATTR), p.norm, errmsg);
+        goto err;
+    }
+    if (take_if_match(req, c, cmd_op_name(CMD_SETATTR)) != 0) {
+        goto err;
+    }
+    c->path = bn_strdup(p.norm);
+    path_clear(&p);
+    http_server_submit(req, c, done_setattr);
+    return;
+err:
+    cmd_free(c);
+    path_clear(&p);
+}
+
+static void done_delete(struct http_req *req, struct cmd_result *res)
+{
+    if (done_failed(req, res, cmd_op_name(CMD_DELETE), req->target)) {
+        return;
+    }
+    http_req_reply(req, 204, NULL, NULL, 0);
+    cmd_result_free(res);
+}
+
+void http_paths_delete(struct http_req *req)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct path p = {0};
+    struct cmd *c;
+    bool recursive = false;
+    int rc;
+
+    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+        return;
+    }
+    c = cmd_new(CMD_DELETE);
+    rc = http_req_parse_query(req, errmsg);
+    if (rc == 0) {
+        rc = http_req_query_bool(req, "recursive", false, &recursive, errmsg);
+    }
+    if (rc == 0 && p.n == 0) {
+        bn_errmsg_printf(errmsg, "the root cannot be deleted");
+        rc = BN_EINVAL;
+    }
+    if (rc != 0) {
+        fail(req, rc, cmd_op_name(CMD_DELETE), p.norm, errmsg);
+        goto err;
+    }
+    if (take_if_match(req, c, cmd_op_name(CMD_DELETE)) != 0) {
+        goto err;
+    }
+    if (recursive) {
+        c->flags |= CMD_F_RECURSIVE;
+    }
+    c->path = bn_strdup(p.norm);
+    path_clear(&p);
+    http_server_submit(req, c, done_delete);
+    return;
+err:
+    cmd_free(c);
+    path_clear(&p);
+}
+
+static void done_rename(struct http_req *req, struct cmd_result *res)
+{
+    if (done_failed(req, res, cmd_op_name(CMD_RENAME), req->target)) {
+        return;
+    }
+    if (!res->has_ino) {
+        done_no_inode(req, res, cmd_op_name(CMD_RENAME));
+        return;
+    }
+    reply_inode(req, 200, &res->ino, req->json_path);
+    cmd_result_free(res);
+}
+
+static void post_rename(struct http_req *req, const char *raw_src)
+{
+    const struct config *cfg = req->deps->cfg;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct path src = {0};
+    struct path to = {0};
+    struct cmd *c;
+    int rc;
+
+    if (parse_target(req, raw_src, &src, errmsg) != 0) {
+        return;
+    }
+    c = cmd_new(CMD_RENAME);
+    rc = codec_decode_rename(req->body, req->body_len,
+                             (size_t)cfg->max_body_bytes, &to, errmsg);
+    if (rc == 0 && src.n == 0) {
+        bn_errmsg_printf(errmsg, "the root cannot be renamed");
+        rc = BN_EINVAL;
+    }
+    if (rc == 0 && src.n < to.n && path_is_prefix(&src, &to)) {
+        bn_errmsg_printf(errmsg,
+                         "the destination %.200s is inside the "
+                         "source",
+                         to.norm);
+        rc = BN_EINVAL;
+    }
+    if (rc != 0) {
+        fail(req, rc, cmd_op_name(CMD_RENAME), src.norm, errmsg);
+        goto err;
+    }
+    if (take_if_match(req, c, cmd_op_name(CMD_RENAME)) != 0) {
+        goto err;
+    }
+    c->path = bn_strdup(src.norm);
+    c->to = bn_strdup(to.norm);
+    req->json_path = http_req_strndup(req, to.norm, strlen(to.norm));
+    path_clear(&src);
+    path_clear(&to);
+    http_server_submit(req, c, done_rename);
+    return;
+err:
+    cmd_free(c);
+    path_clear(&src);
+    path_clear(&to);
+}
+
+void http_paths_post(struct http_req *req)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    const char *slash = strrchr(req->rest, '/');
+    const char *raw_action = slash != NULL ? slash + 1 : "";
+    size_t alen = strlen(raw_action);
+    char *action = http_req_alloc(req, alen + 1);
+    long n = http_req_decode(raw_action, alen, false, action);
+    char *raw_src;
+
+    if (n < 0) {
+        bn_errmsg_printf(errmsg, "bad percent-escape in the action");
+        http_problem_reply(req, BN_EINVALPATH, errmsg);
+        return;
+    }
+    action[n] = '\0';
+    if (slash == NULL || strlen(action) != (size_t)n ||
+        strcmp(action, "rename") != 0) {
+        if (slash == NULL || n == 0) {
+            bn_errmsg_printf(errmsg, "POST needs an action: "
+                                     "/api/v1/paths/{path}/rename");
+        } else {
+            bn_errmsg_printf(errmsg, "unknown action '%.64s'", action);
+        }
+        http_problem_reply(req, BN_ENOTFOUND, errmsg);
+        return;
+    }
+    raw_src = http_req_strndup(req, req->rest, (size_t)(slash - req->rest));
+    post_rename(req, raw_src);
+}

@@ -1,0 +1,106 @@
+/*
+ * http_router: the route table (nginx-style: data, not code).
+ *
+ * Adding a route? Add its row here, its handler in the resource's file,
+ * and the operation to openapi.yaml.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "http_router.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http_health.h"
+#include "http_paths.h"
+
+#define PATHS_PREFIX "/api/v1/paths"
+
+static const struct http_route routes[] = {
+    {HTTP_GET, PATHS_PREFIX, HTTP_R_TREE, http_paths_get},
+    {HTTP_HEAD, PATHS_PREFIX, HTTP_R_TREE, http_paths_get},
+    {HTTP_PUT, PATHS_PREFIX, HTTP_R_TREE | HTTP_R_BODY, http_paths_put},
+    {HTTP_PATCH, PATHS_PREFIX, HTTP_R_TREE | HTTP_R_BODY | HTTP_R_MERGE_PATCH,
+     http_paths_patch},
+    {HTTP_DELETE, PATHS_PREFIX, HTTP_R_TREE, http_paths_delete},
+    {HTTP_POST, PATHS_PREFIX, HTTP_R_TREE | HTTP_R_BODY, http_paths_post},
+    {HTTP_GET, "/healthz", 0, http_health_live},
+    {HTTP_HEAD, "/healthz", 0, http_health_live},
+    {HTTP_GET, "/readyz", 0, http_health_ready},
+    {HTTP_HEAD, "/readyz", 0, http_health_ready},
+};
+
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static const char *const method_names[] = {
+    [HTTP_GET] = "GET",     [HTTP_HEAD] = "HEAD",     [HTTP_PUT] = "PUT",
+    [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE", [HTTP_POST] = "POST",
+};
+
+int http_router_method(const char *name)
+{
+    for (int m = HTTP_GET; m <= HTTP_POST; m++) {
+        if (strcmp(name, method_names[m]) == 0) {
+            return m;
+        }
+    }
+    return HTTP_OTHER;
+}
+
+/* The tail of @url after the pattern of @r, or NULL when it does not
+ * match. */
+static const char *match(const struct http_route *r, const char *url)
+{
+    size_t plen = strlen(r->pattern);
+
+    if (strncmp(url, r->pattern, plen) != 0) {
+        return NULL;
+    }
+    if (url[plen] == '\0') {
+        return url + plen;
+    }
+    if ((r->flags & HTTP_R_TREE) != 0 && url[plen] == '/') {
+        return url + plen;
+    }
+    return NULL;
+}
+
+int http_router_route(struct http_req *req, char errmsg[BN_ERRMSG_SIZE])
+{
+    const struct http_route *found = NULL;
+    char allow[64] = "";
+    size_t n = 0;
+
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        const char *rest = match(&routes[i], req->url);
+
+        if (rest == NULL) {
+            continue;
+        }
+        if (routes[i].method == req->method) {
+            req->route = &routes[i];
+            req->rest = rest;
+            return 0;
+        }
+        if (found == NULL || strcmp(found->pattern, routes[i].pattern) == 0) {
+            const char *name = method_names[routes[i].method];
+            int w = snprintf(allow + n, sizeof(allow) - n, "%s%s",
+                             n > 0 ? ", " : "", name);
+
+            if (w > 0 && (size_t)w < sizeof(allow) - n) {
+                n += (size_t)w;
+            }
+            found = &routes[i];
+        }
+    }
+    if (found == NULL) {
+        bn_errmsg_printf(errmsg, "no resource at %.200s", req->url);
+        return BN_ENOTFOUND;
+    }
+    http_req_add_header(req, "Allow", http_req_strndup(req, allow, n));
+    bn_errmsg_printf(errmsg, "%.20s is not allowed on %.180s; allowed: %s",
+                     req->method_name != NULL ? req->method_name : "method",
+                     req->url, allow);
+    return BN_EMETHOD;
+}

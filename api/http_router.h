@@ -1,0 +1,45 @@
+/*
+ * http_router: the static table of routes, {method, pattern, handler}.
+ *
+ * A pattern is either exact ("/healthz") or a prefix that owns a subtree
+ * (HTTP_R_TREE: "/api/v1/paths" matches itself and "/api/v1/paths/..."),
+ * and is matched against the raw URL path before any percent-decoding; the
+ * handler decodes its tail (req->rest). The router holds no logic beyond
+ * matching: a URL that no pattern matches is 404, a pattern that matches
+ * with another method is 405 with an Allow list built from the table.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef BANYAN_API_HTTP_ROUTER_H
+#define BANYAN_API_HTTP_ROUTER_H
+
+#include "../src/errcode.h"
+#include "http_req.h"
+
+/* Route flags. */
+#define HTTP_R_TREE        1u /* the pattern is a prefix owning a subtree */
+#define HTTP_R_BODY        2u /* takes a JSON body (Content-Type checked) */
+#define HTTP_R_MERGE_PATCH 4u /* also takes application/merge-patch+json */
+
+/* A handler either answers (req->resp.status != 0) or submits a write
+ * with http_server_submit(). Request thread. */
+typedef void (*http_handler_fn)(struct http_req *req);
+
+struct http_route {
+    int method;          /* enum http_method */
+    const char *pattern; /* raw URL path or prefix */
+    unsigned flags;      /* HTTP_R_* */
+    http_handler_fn handler;
+};
+
+/* The enum http_method of method name @name (case-sensitive, as RFC 9110
+ * §9.1 says), HTTP_OTHER when it is none of ours. Any thread. */
+int http_router_method(const char *name);
+
+/* Route @req by req->method and req->url: sets req->route and req->rest
+ * and returns 0; or returns BN_ENOTFOUND, or BN_EMETHOD after adding an
+ * Allow header to the response, with the reason in @errmsg. Request
+ * thread. */
+int http_router_route(struct http_req *req, char errmsg[BN_ERRMSG_SIZE]);
+
+#endif /* BANYAN_API_HTTP_ROUTER_H */

@@ -56,21 +56,21 @@ static const struct config_option options[] = {
 
     {"raft_listen", "raft", CONFIG_STR, F(raft_listen), "127.0.0.1:8421", 1,
      255, "raft address of this node, host:port"},
-    {"election_timeout_ms", "raft", CONFIG_U64, F(election_timeout_ms),
-     "1000", 100, 60000, "raft election timeout"},
-    {"heartbeat_timeout_ms", "raft", CONFIG_U64, F(heartbeat_timeout_ms),
-     "100", 10, 30000, "raft heartbeat interval, below election_timeout_ms"},
-    {"snapshot_threshold", "raft", CONFIG_U64, F(snapshot_threshold), "8192",
-     1, UINT32_MAX, "raft entries between two snapshots"},
-    {"snapshot_trailing", "raft", CONFIG_U64, F(snapshot_trailing), "8192",
-     0, UINT32_MAX, "raft entries kept after a snapshot for slow followers"},
+    {"election_timeout_ms", "raft", CONFIG_U64, F(election_timeout_ms), "1000",
+     100, 60000, "raft election timeout"},
+    {"heartbeat_timeout_ms", "raft", CONFIG_U64, F(heartbeat_timeout_ms), "100",
+     10, 30000, "raft heartbeat interval, below election_timeout_ms"},
+    {"snapshot_threshold", "raft", CONFIG_U64, F(snapshot_threshold), "8192", 1,
+     UINT32_MAX, "raft entries between two snapshots"},
+    {"snapshot_trailing", "raft", CONFIG_U64, F(snapshot_trailing), "8192", 0,
+     UINT32_MAX, "raft entries kept after a snapshot for slow followers"},
     {"batch_max", "raft", CONFIG_U64, F(batch_max), "1024", 1, 4096,
      "most commands in one raft entry"},
 
     {"cache_bytes", "store", CONFIG_SIZE, F(cache_bytes), "256MiB", SZ_MIB,
      16 * SZ_TIB, "memory budget of the inode and edge cache"},
-    {"lock_stripes", "store", CONFIG_U64, F(lock_stripes), "4096", 1,
-     1048576, "stripes of the lock pool, rounded up to a power of two"},
+    {"lock_stripes", "store", CONFIG_U64, F(lock_stripes), "4096", 1, 1048576,
+     "stripes of the lock pool, rounded up to a power of two"},
     {"db_readers", "store", CONFIG_U64, F(db_readers), "8", 1, 64,
      "SQLite read connections"},
 
@@ -151,8 +151,8 @@ static void format_size(uint64_t v, char *buf, size_t len)
     static const struct {
         const char *unit;
         uint64_t mult;
-    } units[] = {{"TiB", SZ_TIB}, {"GiB", SZ_GIB}, {"MiB", SZ_MIB},
-                 {"KiB", SZ_KIB}};
+    } units[] = {
+        {"TiB", SZ_TIB}, {"GiB", SZ_GIB}, {"MiB", SZ_MIB}, {"KiB", SZ_KIB}};
 
     for (size_t i = 0; v != 0 && i < sizeof(units) / sizeof(units[0]); i++) {
         if (v % units[i].mult == 0) {
@@ -165,8 +165,8 @@ static void format_size(uint64_t v, char *buf, size_t len)
     (void)snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
-static void format_value(const struct config_option *o, uint64_t v,
-                         char *buf, size_t len)
+static void format_value(const struct config_option *o, uint64_t v, char *buf,
+                         size_t len)
 {
     if (o->type == CONFIG_SIZE) {
         format_size(v, buf, len);
@@ -180,9 +180,15 @@ int config_parse_size(const char *s, uint64_t *out)
     static const struct {
         const char *unit;
         uint64_t mult;
-    } units[] = {{"", 1},          {"B", 1},          {"KiB", SZ_KIB},
-                 {"MiB", SZ_MIB},  {"GiB", SZ_GIB},   {"TiB", SZ_TIB},
-                 {"KB", 1000ULL},  {"MB", 1000000ULL}, {"GB", 1000000000ULL},
+    } units[] = {{"", 1},
+                 {"B", 1},
+                 {"KiB", SZ_KIB},
+                 {"MiB", SZ_MIB},
+                 {"GiB", SZ_GIB},
+                 {"TiB", SZ_TIB},
+                 {"KB", 1000ULL},
+                 {"MB", 1000000ULL},
+                 {"GB", 1000000000ULL},
                  {"TB", 1000000000000ULL}};
     unsigned long long v;
     char *end;
@@ -351,10 +357,9 @@ int config_set(struct config *cfg, const char *key, const char *value,
 struct load {
     struct config *cfg;
     FILE *f;
-    int line;          /* lines read so far, as libinih counts them */
-    bool indented;     /* the current line starts with a blank */
-    int read_errno;    /* errno of a failed read, or 0 */
-    int err_line;      /* line of the first error, 0 for none */
+    int line;       /* lines read so far, as libinih counts them */
+    int read_errno; /* errno of a failed read, or 0 */
+    int err_line;   /* line of the first error, 0 for none */
     char err[BN_ERRMSG_SIZE];
     int seen[N_OPTIONS]; /* line that set each key, 0 for not yet */
 };
@@ -377,12 +382,16 @@ static void load_fail(struct load *ld, const char *fmt, ...)
 
 /* libinih's reader: one line a call, like fgets(). It also rejects what
  * libinih would silently accept (a line cut by its buffer, an unknown
- * section with no keys) and stops at the first error. */
+ * section with no keys), stops at the first error, and drops leading
+ * blanks: libinih would take an indented line for the continuation of the
+ * value above it, so "  key = v" would silently become part of that value.
+ * Without indentation, a stray value line is a syntax error instead. */
 static char *read_line(char *str, int num, void *stream)
 {
     struct load *ld = stream;
-    const char *p;
+    char *p;
     size_t len;
+    size_t n;
 
     if (ld->err_line != 0 || fgets(str, num, ld->f) == NULL) {
         if (ferror(ld->f) && ld->read_errno == 0) {
@@ -401,14 +410,15 @@ static char *read_line(char *str, int num, void *stream)
         }
     }
     p = str;
-    if (ld->line == 1 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+    if (ld->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0) {
         p += 3;
     }
-    ld->indented = *p == ' ' || *p == '\t';
-    p += strspn(p, " \t");
+    n = strspn(p, " \t");
+    if (n > 0) {
+        memmove(p, p + n, strlen(p + n) + 1);
+    }
     if (*p == '[') {
-        size_t n = strcspn(p + 1, "]");
-
+        n = strcspn(p + 1, "]");
         if (p[1 + n] == ']' && !known_section(p + 1, n)) {
             load_fail(ld, "unknown section [%.*s]", n > 64 ? 64 : (int)n,
                       p + 1);
@@ -432,12 +442,7 @@ static int on_pair(void *user, const char *section, const char *name,
     }
     i = (size_t)(o - options);
     if (ld->seen[i] != 0) {
-        if (ld->indented) {
-            load_fail(ld, "continuation lines are not supported");
-        } else {
-            load_fail(ld, "%s set twice (first on line %d)", o->key,
-                      ld->seen[i]);
-        }
+        load_fail(ld, "%s set twice (first on line %d)", o->key, ld->seen[i]);
         return 0;
     }
     if (section[0] == '\0') {
@@ -479,8 +484,10 @@ int config_load_file(struct config *cfg, const char *path,
         abort();
     }
     if (rc > 0 && (ld.err_line == 0 || rc < ld.err_line)) {
-        bn_errmsg_printf(errmsg, "%.128s:%d: expected 'key = value' or "
-                         "'[section]'", path, rc);
+        bn_errmsg_printf(errmsg,
+                         "%.128s:%d: expected 'key = value' or "
+                         "'[section]'",
+                         path, rc);
         return BN_EINVAL;
     }
     if (ld.err_line != 0) {
@@ -498,8 +505,8 @@ int config_load_file(struct config *cfg, const char *path,
 
 enum flag_kind {
     FLAG_CONFIG,
-    FLAG_KEY,   /* sets the key named in the row */
-    FLAG_SET,   /* --set key=value */
+    FLAG_KEY, /* sets the key named in the row */
+    FLAG_SET, /* --set key=value */
     FLAG_HELP,
     FLAG_VERSION,
     FLAG_PRINT,

@@ -62,11 +62,11 @@ struct config_option {
     const char *key;     /* "cache_bytes" */
     const char *section; /* "store", without brackets */
     enum config_type type;
-    size_t offset;       /* of the field in struct config */
-    const char *def;     /* default, as conf/banyan.conf writes it */
+    size_t offset;   /* of the field in struct config */
+    const char *def; /* default, as conf/banyan.conf writes it */
     uint64_t min;
     uint64_t max;
-    const char *help;    /* one line */
+    const char *help; /* one line */
 };
 
 /* The option table */
@@ -89,8 +89,9 @@ void config_clear(struct config *cfg);
 /* Read the INI file at @path over @cfg. Unknown sections or keys, values
  * that do not parse and values out of range are errors. Returns 0, or
  * BN_EINVAL / BN_EIO with "file:line: reason" in @errmsg. Also errors: a
- * key set twice, a key outside its section, an indented continuation line
- * and a line longer than libinih's line buffer (198 bytes). On error @cfg
+ * key set twice, a key outside its section, and a line longer than
+ * libinih's line buffer (198 bytes). Leading blanks are ignored, so there
+ * are no continuation lines. On error @cfg
  * may hold the values of the lines before the bad one; it is still valid
  * for config_clear(). */
 int config_load_file(struct config *cfg, const char *path,

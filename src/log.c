@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #define LINE_MAX_BYTES PIPE_BUF
-#define TAIL "...\"}\n" /* what a cut line ends with */
+#define TAIL           "...\"}\n" /* what a cut line ends with */
 
 int log_level = BN_LOG_INFO;
 

@@ -21,8 +21,7 @@
 /* Why @len bytes at @s are not a valid UTF-8 sequence, or NULL when they
  * start with one; *@step is its length. RFC 3629 §4, table of well-formed
  * byte sequences. */
-static const char *utf8_check(const unsigned char *s, size_t len,
-                              size_t *step)
+static const char *utf8_check(const unsigned char *s, size_t len, size_t *step)
 {
     unsigned char c = s[0];
     unsigned char lo = 0x80;
@@ -98,8 +97,8 @@ static int check_segment(const char *s, size_t len, char *why, size_t why_len)
 
         if (p[i] < 0x20 || p[i] == 0x7F) {
             (void)snprintf(why, why_len,
-                           "has control character 0x%02x at offset %zu",
-                           p[i], i);
+                           "has control character 0x%02x at offset %zu", p[i],
+                           i);
             return -1;
         }
         if (p[i] == '/') {

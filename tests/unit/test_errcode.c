@@ -20,7 +20,7 @@
 
 #include "errcode.h"
 
-#define GOLDEN "tests/golden/errors.json"
+#define GOLDEN     "tests/golden/errors.json"
 #define GOLDEN_MAX 128
 
 struct row {
@@ -87,8 +87,8 @@ static void test_errcode_table_in_golden(void **state)
             fail_msg("%s is in errcode.h but not in " GOLDEN, table[i].name);
         }
         if (g[j].status != table[i].status) {
-            fail_msg("%s: status %d in errcode.h, %d in " GOLDEN,
-                     table[i].name, table[i].status, g[j].status);
+            fail_msg("%s: status %d in errcode.h, %d in " GOLDEN, table[i].name,
+                     table[i].status, g[j].status);
         }
     }
 }

@@ -30,10 +30,10 @@ struct parse_case {
     const char *what;
     enum gen gen;
     const char *raw;
-    size_t arg;      /* LIT: length, 0 for strlen; others: the size */
+    size_t arg; /* LIT: length, 0 for strlen; others: the size */
     int rc;
-    const char *norm;  /* on success, NULL for "same as the input" */
-    size_t n;          /* on success */
+    const char *norm;   /* on success, NULL for "same as the input" */
+    size_t n;           /* on success */
     const char *errsub; /* on failure, part of the message */
 };
 
@@ -73,8 +73,7 @@ static const struct parse_case parse_cases[] = {
     {"delete 0x7f", LIT, "/\x7f", 0, BN_EINVALPATH, NULL, 0,
      "control character 0x7f"},
     {"two-byte UTF-8", LIT, "/caf\xc3\xa9", 0, 0, "/caf\xc3\xa9", 1, NULL},
-    {"three-byte UTF-8", LIT, "/\xe6\x97\xa5\xe6\x9c\xac", 0, 0, NULL, 1,
-     NULL},
+    {"three-byte UTF-8", LIT, "/\xe6\x97\xa5\xe6\x9c\xac", 0, 0, NULL, 1, NULL},
     {"four-byte UTF-8", LIT, "/a/\xf0\x9f\x8c\xb3", 0, 0, NULL, 2, NULL},
     {"largest code point U+10FFFF", LIT, "/\xf4\x8f\xbf\xbf", 0, 0, NULL, 1,
      NULL},
@@ -227,9 +226,9 @@ static void test_path_check_name(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         errmsg[0] = '\0';
-        assert_int_equal(path_check_name(cases[i].name, strlen(cases[i].name),
-                                          errmsg),
-                         cases[i].rc);
+        assert_int_equal(
+            path_check_name(cases[i].name, strlen(cases[i].name), errmsg),
+            cases[i].rc);
         if (cases[i].errsub != NULL) {
             assert_non_null(strstr(errmsg, cases[i].errsub));
         }
@@ -287,10 +286,10 @@ static void test_path_is_prefix(void **state)
         const char *b;
         bool want;
     } cases[] = {
-        {"/", "/", true},       {"/", "/a/b", true},   {"/a", "/a", true},
-        {"/a", "/a/b", true},   {"/a/b", "/a/b/c", true},
-        {"/a", "/ab", false},   {"/ab", "/a", false},  {"/a/b", "/a", false},
-        {"/a/b", "/a/c", false}, {"/a", "/", false},   {"/b", "/a/b", false},
+        {"/", "/", true},     {"/", "/a/b", true},      {"/a", "/a", true},
+        {"/a", "/a/b", true}, {"/a/b", "/a/b/c", true}, {"/a", "/ab", false},
+        {"/ab", "/a", false}, {"/a/b", "/a", false},    {"/a/b", "/a/c", false},
+        {"/a", "/", false},   {"/b", "/a/b", false},
     };
 
     (void)state;

@@ -148,13 +148,14 @@ $(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
 # Debian packages the build, the tests and the benchmark need.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 	libsqlite3-dev libraft-dev libuv1-dev libcmocka-dev libinih-dev curl jq \
-	sqlite3 nodejs npm procps psmisc iproute2
+	sqlite3 procps psmisc iproute2
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 			grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

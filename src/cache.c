@@ -58,6 +58,8 @@ struct cache {
 
 /* ---- hashing ------------------------------------------------------------ */
 
+#define TABLE_MIN 1024 /* buckets */
+
 static uint64_t mix64(uint64_t x)
 {
     x ^= x >> 30;
@@ -91,7 +93,7 @@ static size_t edge_slot(const struct table *t, bn_ino parent, const char *name)
 
 static void table_init(struct table *t)
 {
-    t->nb = 1024;
+    t->nb = TABLE_MIN;
     t->n = 0;
     t->b = bn_calloc(t->nb, sizeof(*t->b));
 }
@@ -107,10 +109,10 @@ static struct entry **edge_chain(struct table *t, bn_ino parent,
     return &t->b[edge_slot(t, parent, name)];
 }
 
-static void id_grow(struct cache *c)
+static void id_resize(struct cache *c, size_t nb)
 {
     struct table *t = &c->by_id;
-    struct table nt = {bn_calloc(t->nb * 2, sizeof(*t->b)), t->nb * 2, t->n};
+    struct table nt = {bn_calloc(nb, sizeof(*t->b)), nb, t->n};
 
     for (size_t i = 0; i < t->nb; i++) {
         struct entry *e = t->b[i];
@@ -130,10 +132,10 @@ static void id_grow(struct cache *c)
     c->bytes += t->nb * sizeof(*t->b);
 }
 
-static void edge_grow(struct cache *c)
+static void edge_resize(struct cache *c, size_t nb)
 {
     struct table *t = &c->by_edge;
-    struct table nt = {bn_calloc(t->nb * 2, sizeof(*t->b)), t->nb * 2, t->n};
+    struct table nt = {bn_calloc(nb, sizeof(*t->b)), nb, t->n};
 
     for (size_t i = 0; i < t->nb; i++) {
         struct entry *e = t->b[i];
@@ -182,7 +184,7 @@ static void id_link(struct cache *c, struct entry *e)
 
     assert(!e->in_id);
     if (c->by_id.n + 1 > c->by_id.nb) {
-        id_grow(c);
+        id_resize(c, c->by_id.nb * 2);
     }
     ch = id_chain(&c->by_id, e->ino.id);
     e->id_next = *ch;
@@ -212,7 +214,7 @@ static void edge_link(struct cache *c, struct entry *e)
 
     assert(!e->in_edge);
     if (c->by_edge.n + 1 > c->by_edge.nb) {
-        edge_grow(c);
+        edge_resize(c, c->by_edge.nb * 2);
     }
     ch = edge_chain(&c->by_edge, e->ino.parent, e->ino.name);
     e->edge_next = *ch;
@@ -340,8 +342,32 @@ static void edge_tombstone(struct cache *c, bn_ino parent, const char *name)
     entry_charge(c, e);
 }
 
+/* The table size for @n entries after a shrink: a quarter full at most
+ * tables are halved, so a burst of dirty entries does not leave the cache
+ * holding bucket arrays sized for the burst. */
+static size_t shrunk_size(const struct table *t)
+{
+    size_t nb = t->nb;
+    while (nb > TABLE_MIN && t->n * 4 < nb) {
+        nb /= 2;
+    }
+    return nb;
+}
+
 static void evict(struct cache *c)
 {
+    while (c->bytes > c->budget && c->lru.tail != NULL) {
+        entry_destroy(c, c->lru.tail);
+        c->evictions++;
+    }
+    size_t nb = shrunk_size(&c->by_id);
+    if (nb != c->by_id.nb) {
+        id_resize(c, nb);
+    }
+    nb = shrunk_size(&c->by_edge);
+    if (nb != c->by_edge.nb) {
+        edge_resize(c, nb);
+    }
     while (c->bytes > c->budget && c->lru.tail != NULL) {
         entry_destroy(c, c->lru.tail);
         c->evictions++;

@@ -77,10 +77,16 @@ void bn_errmsg_wrapf(char errmsg[BN_ERRMSG_SIZE], const char *fmt, ...)
     va_end(ap);
     memcpy(tail, errmsg, BN_ERRMSG_SIZE);
     tail[BN_ERRMSG_SIZE - 1] = '\0';
-    if (tail[0] == '\0') {
-        (void)snprintf(errmsg, BN_ERRMSG_SIZE, "%s", prefix);
-    } else {
-        (void)snprintf(errmsg, BN_ERRMSG_SIZE, "%s: %s", prefix, tail);
+    /* "prefix: tail", truncated to fit. */
+    size_t n = strlen(prefix);
+    memcpy(errmsg, prefix, n + 1);
+    if (tail[0] != '\0' && n + 2 < BN_ERRMSG_SIZE) {
+        size_t room = BN_ERRMSG_SIZE - n - 3;
+        size_t t = strnlen(tail, room);
+        errmsg[n] = ':';
+        errmsg[n + 1] = ' ';
+        memcpy(errmsg + n + 2, tail, t);
+        errmsg[n + 2 + t] = '\0';
     }
 }
 

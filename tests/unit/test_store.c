@@ -112,6 +112,7 @@ static void test_store_round_trip(void **state)
     assert_int_equal(store_begin(st, errmsg), 0);
     make_inode(&in, 42, 0, "", INODE_DIR);
     in.id = INODE_ROOT_ID;
+    in.nchildren = 1;
     assert_int_equal(store_create(st, &in, errmsg), 0);
     inode_clear(&in);
     make_inode(&in, 42, INODE_ROOT_ID, "x", INODE_FILE);

@@ -17,6 +17,7 @@
 #include "../src/mem.h"
 #include "../src/ns.h"
 #include "../src/path.h"
+#include "../src/repl.h"
 #include "codec.h"
 #include "http_problem.h"
 #include "http_server.h"
@@ -116,6 +117,23 @@ static int take_if_match(struct http_req *req, struct cmd *c, const char *op)
 
 /* ---- reads ----------------------------------------------------------- */
 
+/* Reads are served once this node has applied everything its term
+ * committed (the barrier of repl); before that they could show a past
+ * namespace. Returns true when it answered 503. */
+static bool refuse_unready(struct http_req *req, const char *op,
+                           const char *path)
+{
+    char errmsg[BN_ERRMSG_SIZE];
+
+    if (req->deps->repl == NULL || repl_is_ready(req->deps->repl)) {
+        return false;
+    }
+    bn_errmsg_printf(errmsg, "this node is not ready to serve reads "
+                             "(no leader, or the log is being replayed)");
+    fail(req, BN_EUNAVAIL, op, path, errmsg);
+    return true;
+}
+
 static void get_list(struct http_req *req, const struct path *p)
 {
     char errmsg[BN_ERRMSG_SIZE] = "";
@@ -175,6 +193,9 @@ void http_paths_get(struct http_req *req)
     }
     if (rc != 0) {
         fail(req, rc, "stat", p.norm, errmsg);
+        goto out;
+    }
+    if (refuse_unready(req, list ? "list" : "stat", p.norm)) {
         goto out;
     }
     if (list) {

@@ -44,6 +44,7 @@ ALL_LDFLAGS := $(LDFLAGS_BASE) $(MODE_LDFLAGS) $(LDFLAGS)
 CORE_SRCS := \
 	src/errcode.c \
 	src/mem.c \
+	src/fsutil.c \
 	src/log.c \
 	src/path.c \
 	src/inode.c \
@@ -123,7 +124,7 @@ $(eval $(call unit_test,test_cmd,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o))
 $(eval $(call unit_test,test_store,$(STORE_OBJS)))
 FIXTURE_OBJS := $(BUILD)/tests/support/ns_fixture.o
 $(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
-$(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/path.o \
+$(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
 	$(BUILD)/api/codec.o $(BUILD)/api/http_problem.o))
 
 $(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(CORE_OBJS) \

@@ -26,11 +26,8 @@ struct cmd *cmd_new(int op)
     return c;
 }
 
-void cmd_free(struct cmd *c)
+void cmd_clear(struct cmd *c)
 {
-    if (c == NULL) {
-        return;
-    }
     free(c->path);
     free(c->to);
     free(c->owner);
@@ -40,7 +37,15 @@ void cmd_free(struct cmd *c)
         free(c->xattrs[i].value);
     }
     free(c->xattrs);
-    free(c);
+    memset(c, 0, sizeof(*c));
+}
+
+void cmd_free(struct cmd *c)
+{
+    if (c != NULL) {
+        cmd_clear(c);
+        free(c);
+    }
 }
 
 struct cmd_result *cmd_result_new(void)

@@ -88,6 +88,9 @@ struct cmd_result {
 /* Returns a new zeroed command; free with cmd_free(). Any thread. */
 struct cmd *cmd_new(int op);
 
+/* Free what @c owns and zero it (for a command on the stack). */
+void cmd_clear(struct cmd *c);
+
 /* Free @c and everything it owns; cmd_free(NULL) does nothing. */
 void cmd_free(struct cmd *c);
 

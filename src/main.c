@@ -11,32 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "config.h"
 #include "errcode.h"
 #include "http_server.h"
 #include "log.h"
+#include "fsutil.h"
 #include "ns.h"
 #include "repl.h"
 #include "store.h"
-
-static int make_dir(const char *dir)
-{
-    char tmp[4096];
-
-    (void)snprintf(tmp, sizeof(tmp), "%s", dir);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0750) != 0 && errno != EEXIST) {
-                return -1;
-            }
-            *p = '/';
-        }
-    }
-    return mkdir(tmp, 0750) != 0 && errno != EEXIST ? -1 : 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -78,7 +61,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (make_dir(cfg.data_dir) != 0) {
+    if (fs_mkdir_p(cfg.data_dir) != 0) {
         log_error("main", "data dir %s: %s", cfg.data_dir, strerror(errno));
         rc = 1;
         goto out;

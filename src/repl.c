@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <raft.h>
@@ -26,6 +25,7 @@
 #include <uv.h>
 
 #include "fsm.h"
+#include "fsutil.h"
 #include "log.h"
 #include "mem.h"
 #include "store.h"
@@ -422,26 +422,6 @@ static void *loop_main(void *arg)
 
 /* ---- public ------------------------------------------------------------- */
 
-static int mkdir_p(const char *dir)
-{
-    char tmp[4096];
-
-    (void)snprintf(tmp, sizeof(tmp), "%s", dir);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0750) != 0 && errno != EEXIST) {
-                return -1;
-            }
-            *p = '/';
-        }
-    }
-    if (mkdir(tmp, 0750) != 0 && errno != EEXIST) {
-        return -1;
-    }
-    return 0;
-}
-
 int repl_start(struct repl **out, const struct repl_options *opts,
                struct ns *ns, struct store *st, char errmsg[BN_ERRMSG_SIZE])
 {
@@ -463,7 +443,7 @@ int repl_start(struct repl **out, const struct repl_options *opts,
         inc = (uint32_t)mono_ms();
     }
     r->incarnation = (uint64_t)inc << 32;
-    if (mkdir_p(r->dir) != 0) {
+    if (fs_mkdir_p(r->dir) != 0) {
         bn_errmsg_printf(errmsg, "raft: create %s: %s", r->dir,
                          strerror(errno));
         rv = BN_EIO;

@@ -25,22 +25,6 @@
 
 /* ---- helpers --------------------------------------------------------- */
 
-/* Release what a decoder put in @c (what cmd_free() does, without linking
- * cmd.o, which this test's link line leaves out). */
-static void cmd_fields_clear(struct cmd *c)
-{
-    free(c->path);
-    free(c->to);
-    free(c->owner);
-    free(c->group);
-    for (size_t i = 0; i < c->n_xattrs; i++) {
-        free(c->xattrs[i].key);
-        free(c->xattrs[i].value);
-    }
-    free(c->xattrs);
-    memset(c, 0, sizeof(*c));
-}
-
 static struct xattr xa_kv[] = {{(char *)"k", (char *)"v"}};
 
 static struct inode dir_inode(void)
@@ -366,7 +350,7 @@ static void test_codec_create_rejects(void **state)
         }
         assert_int_equal(rc, dc->rc);
         assert_non_null(strstr(errmsg, dc->msg));
-        cmd_fields_clear(&c);
+        cmd_clear(&c);
     }
 }
 
@@ -384,7 +368,7 @@ static void test_codec_create_limits(void **state)
     memset(&c, 0, sizeof(c));
     rc = codec_decode_create("{\"type\":\"file\"}", 15, 10, &c, errmsg);
     assert_int_equal(rc, BN_ETOOLARGE);
-    cmd_fields_clear(&c);
+    cmd_clear(&c);
 
     n = (size_t)snprintf(body, cap, "{\"type\":\"file\",\"xattrs\":{");
     for (int i = 0; i <= INODE_XATTR_MAX; i++) {
@@ -396,7 +380,7 @@ static void test_codec_create_limits(void **state)
     rc = codec_decode_create(body, n, 1 << 20, &c, errmsg);
     assert_int_equal(rc, BN_EINVAL);
     assert_non_null(strstr(errmsg, "more than 64"));
-    cmd_fields_clear(&c);
+    cmd_clear(&c);
 
     n = (size_t)snprintf(body, cap, "{\"type\":\"file\",\"xattrs\":{\"k\":\"");
     memset(body + n, 'v', INODE_XATTR_VALUE_MAX + 1);
@@ -406,7 +390,7 @@ static void test_codec_create_limits(void **state)
     rc = codec_decode_create(body, n, 1 << 20, &c, errmsg);
     assert_int_equal(rc, BN_EINVAL);
     assert_non_null(strstr(errmsg, "more than 4096 bytes"));
-    cmd_fields_clear(&c);
+    cmd_clear(&c);
     free(body);
 }
 
@@ -436,7 +420,7 @@ static void test_codec_create_accepts(void **state)
     assert_int_equal(c.flags, CMD_F_MODE | CMD_F_OWNER | CMD_F_GROUP |
                                   CMD_F_RECURSIVE | CMD_F_SIZE |
                                   CMD_F_BLOCK_SIZE | CMD_F_XATTRS);
-    cmd_fields_clear(&c);
+    cmd_clear(&c);
 
     memset(&c, 0, sizeof(c));
     assert_int_equal(
@@ -446,7 +430,7 @@ static void test_codec_create_accepts(void **state)
     assert_int_equal(c.type, INODE_DIR);
     assert_int_equal(c.flags, 0);
     assert_null(c.owner);
-    cmd_fields_clear(&c);
+    cmd_clear(&c);
 }
 
 static const struct dec_case setattr_errors[] = {
@@ -493,7 +477,7 @@ static void test_codec_setattr_rejects(void **state)
         }
         assert_int_equal(rc, dc->rc);
         assert_non_null(strstr(errmsg, dc->msg));
-        cmd_fields_clear(&c);
+        cmd_clear(&c);
     }
 }
 
@@ -541,7 +525,7 @@ static void test_codec_setattr_accepts(void **state)
             assert_string_equal(c.xattrs[0].value, "v");
             assert_null(c.xattrs[1].value);
         }
-        cmd_fields_clear(&c);
+        cmd_clear(&c);
     }
 }
 

@@ -322,6 +322,9 @@ static const struct field_row create_fields[] = {
     {"recursive", FLD_RECURSIVE},
     {"size", FLD_SIZE},
     {"block_size", FLD_BLOCK_SIZE},
+    {"ttl", FLD_TTL},
+    {"ttl_action", FLD_TTL_ACTION},
+    {"pinned", FLD_PINNED},
     {"xattrs", FLD_XATTRS},
     {NULL, 0},
 };

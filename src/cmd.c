@@ -175,18 +175,20 @@ void *cmd_batch_encode(const struct cmd *const *cmds, size_t n,
 {
     struct wbuf w = {NULL, 0};
     w_batch(&w, cmds, n, hdr);
-    unsigned char *buf = alloc(w.len);
+    size_t want = w.len;
+    size_t padded = (want + CMD_BATCH_ALIGN - 1) & ~(size_t)(CMD_BATCH_ALIGN - 1);
+    unsigned char *buf = alloc(padded);
     if (buf == NULL) {
         abort(); /* out of memory: nothing sane to do */
     }
-    size_t want = w.len;
     w.p = buf;
     w.len = 0;
     w_batch(&w, cmds, n, hdr);
     if (NEVER(w.len != want)) {
         abort();
     }
-    *len = w.len;
+    memset(buf + want, 0, padded - want);
+    *len = padded;
     return buf;
 }
 
@@ -359,6 +361,13 @@ int cmd_batch_decode(const void *buf, size_t len, struct cmd_batch_hdr *hdr,
             break;
         }
         r.p += n;
+    }
+    /* Up to CMD_BATCH_ALIGN - 1 zero bytes of padding end an aligned batch. */
+    if (rc == 0 && len % CMD_BATCH_ALIGN == 0 &&
+        (size_t)(r.end - r.p) < CMD_BATCH_ALIGN) {
+        while (r.p < r.end && *r.p == 0) {
+            r.p++;
+        }
     }
     if (rc == 0 && r.p != r.end) {
         bn_errmsg_printf(errmsg, "batch has %zu trailing bytes",

@@ -9,8 +9,11 @@
  *
  * Format (little endian): header {u32 magic "BNC1", u64 origin node id,
  * u64 origin sequence, i64 now_ms, u32 count} then count commands, each a
- * u32 length followed by the command's fields. Decoding never trusts a
- * length and never reads past the buffer.
+ * u32 length followed by the command's fields, then zeros up to a multiple
+ * of CMD_BATCH_ALIGN bytes: canonical/raft's on-disk log wants entries of
+ * whole 8-byte words (an entry of another length is written padded but
+ * fails its checksum when the segment is loaded again). Decoding never
+ * trusts a length and never reads past the buffer.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -26,6 +29,7 @@
 
 #define CMD_MAGIC 0x31434e42u /* "BNC1" */
 #define CMD_BATCH_MAX 4096    /* commands per raft entry */
+#define CMD_BATCH_ALIGN 8     /* bytes; raft log entries are whole words */
 
 enum cmd_op {
     CMD_CREATE = 1, /* create path (type, mode, owner, ...) */

@@ -349,6 +349,11 @@ static int write_pair(struct ns *ns, struct inode *a, bool a_new,
 
 static void touch_dir(struct inode *dir, int64_t now_ms, uint64_t index)
 {
+    /* The root is made with no time (every replica makes it alike); it
+     * takes the time of the first entry created in it. */
+    if (dir->ctime_ms == 0) {
+        dir->ctime_ms = dir->atime_ms = now_ms;
+    }
     dir->mtime_ms = now_ms;
     dir->version = index;
 }
@@ -754,8 +759,16 @@ out:
             res->has_ino = false;
         }
         if (!is_store_error(rc)) {
-            bn_errmsg_wrapf(res->errmsg, "%s %s", cmd_op_name(c->op),
-                            c->path != NULL ? c->path : "");
+            const char *path = c->path != NULL ? c->path : "";
+            size_t n = strlen(path);
+
+            /* "/a: no such file" becomes "delete /a: no such file". */
+            if (n > 0 && strncmp(res->errmsg, path, n) == 0 &&
+                res->errmsg[n] == ':' && res->errmsg[n + 1] == ' ') {
+                memmove(res->errmsg, res->errmsg + n + 2,
+                        strlen(res->errmsg + n + 2) + 1);
+            }
+            bn_errmsg_wrapf(res->errmsg, "%s %s", cmd_op_name(c->op), path);
         }
     }
     res->rc = rc;

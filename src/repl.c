@@ -492,6 +492,19 @@ int repl_start(struct repl **out, const struct repl_options *opts,
                          raft_errmsg(&r->raft));
         goto err_raft;
     }
+    /* The store never runs ahead of the log that produced it: if it does,
+     * the raft directory was lost or belongs to another store, and new
+     * entries would be taken for ones already applied. */
+    if (raft_last_index(&r->raft) < store_applied(st)) {
+        bn_errmsg_printf(errmsg,
+                         "raft: the store in this data dir has applied index "
+                         "%llu but the raft log in %s ends at %llu: the raft "
+                         "log is missing or belongs to another store",
+                         (unsigned long long)store_applied(st), r->dir,
+                         (unsigned long long)raft_last_index(&r->raft));
+        rv = BN_ECORRUPT;
+        goto err_raft;
+    }
     uv_async_init(&r->loop, &r->async, async_cb);
     r->async.data = r;
     uv_timer_init(&r->loop, &r->timer);

@@ -4,11 +4,22 @@
  *
  * It writes straight through the store API (store.h), without raft or
  * HTTP, into DATA_DIR/banyan.db, which a daemon started on DATA_DIR then
- * serves. The tree is /bulk/d<k>/f<j>: N files in directories of 1000
- * (the last one may hold fewer), the layout loadgen's getmany reads. Rows
- * are committed every 50,000; the root is created when the store has none,
- * and every directory's nchildren matches its rows. /bulk must not exist
- * yet. Prints one JSON line with the rows written and the rate.
+ * serves: same schema, same statements, ids from the store's counter. The
+ * tree is /bulk/d<k>/f<j>: N files in directories of 1000 (the last one
+ * may hold fewer), the layout of loadgen's statmany and listmany. Rows are
+ * committed every BULK_BATCH_ROWS in one transaction each; the root is
+ * created when the store has none, and every directory's nchildren matches
+ * its rows. /bulk must not exist yet.
+ *
+ * Raft: the store's applied index is left as it is (0 for a new store) and
+ * DATA_DIR must have no raft/ directory, so the daemon starts a fresh raft
+ * log whose entries all come after the store's state. (A store whose
+ * applied index is above a fresh log's would have the daemon skip its
+ * first writes as replays: see fsm_apply_batch().)
+ *
+ * Prints progress to stderr every million rows and one JSON line on
+ * stdout: the files asked for, the rows written, the rows in the store,
+ * the time and the rate.
  *
  * Usage: bulkload DATA_DIR N
  *
@@ -25,14 +36,18 @@
 #include "store.h"
 
 #define BULK_FILES_PER_DIR 1000
-#define BULK_BATCH_ROWS    50000
-#define BULK_CACHE_BYTES   (64ULL << 20)
+/* Rows a transaction; the store's hot tier is no use to a loader, so its
+ * cache stays small. */
+#define BULK_BATCH_ROWS    100000
+#define BULK_PROGRESS_ROWS 1000000
+#define BULK_CACHE_BYTES   (4ULL << 20)
 #define BULK_OWNER         "banyan"
 
 struct loader {
     struct store *st;
     uint64_t pending; /* rows in the open batch */
     uint64_t rows;    /* rows written */
+    double t0;        /* when the load started */
     int64_t now_ms;
     char errmsg[BN_ERRMSG_SIZE];
 };
@@ -99,6 +114,13 @@ static int add(struct loader *ld, const struct inode *ino)
     ld->rows++;
     if (++ld->pending >= BULK_BATCH_ROWS) {
         rc = flush(ld, false);
+    }
+    if (ld->rows % BULK_PROGRESS_ROWS == 0) {
+        double secs = now_s() - ld->t0;
+
+        (void)fprintf(stderr, "bulkload: %llu rows, %.1f s, %.0f rows/s\n",
+                      (unsigned long long)ld->rows, secs,
+                      secs > 0 ? (double)ld->rows / secs : 0.0);
     }
     return rc;
 }
@@ -184,11 +206,13 @@ static int load(struct loader *ld, uint64_t nfiles)
 int main(int argc, char **argv)
 {
     struct store_options opts;
+    struct store_stats stats;
     struct loader ld;
+    struct stat sb;
     char path[4096];
+    char raft_dir[4096];
     char *end;
     unsigned long long nfiles;
-    double t0;
     double secs;
     int rc;
 
@@ -202,15 +226,24 @@ int main(int argc, char **argv)
         (void)fprintf(stderr, "bulkload: bad count %s\n", argv[2]);
         return 2;
     }
-    if (mkdir(argv[1], 0755) != 0 && errno != EEXIST) {
+    if ((size_t)snprintf(path, sizeof(path), "%s/banyan.db", argv[1]) >=
+            sizeof(path) ||
+        (size_t)snprintf(raft_dir, sizeof(raft_dir), "%s/raft", argv[1]) >=
+            sizeof(raft_dir)) {
+        (void)fprintf(stderr, "bulkload: data dir path too long\n");
+        return 2;
+    }
+    if (mkdir(argv[1], 0750) != 0 && errno != EEXIST) {
         (void)fprintf(stderr, "bulkload: mkdir %s: %s\n", argv[1],
                       strerror(errno));
         return 1;
     }
-    if ((size_t)snprintf(path, sizeof(path), "%s/banyan.db", argv[1]) >=
-        sizeof(path)) {
-        (void)fprintf(stderr, "bulkload: data dir path too long\n");
-        return 2;
+    if (stat(raft_dir, &sb) == 0) {
+        (void)fprintf(stderr,
+                      "bulkload: %s exists: bulkload fills the store of a "
+                      "node that has never run; use a new data dir\n",
+                      raft_dir);
+        return 1;
     }
     memset(&ld, 0, sizeof(ld));
     ld.now_ms = wall_ms();
@@ -222,19 +255,23 @@ int main(int argc, char **argv)
         (void)fprintf(stderr, "bulkload: %s\n", ld.errmsg);
         return 1;
     }
-    t0 = now_s();
+    ld.t0 = now_s();
     rc = load(&ld, nfiles);
-    secs = now_s() - t0;
     if (rc != 0) {
         (void)fprintf(stderr, "bulkload: %s: %s (after %llu rows)\n", path,
                       ld.errmsg, (unsigned long long)ld.rows);
         store_close(ld.st);
         return 1;
     }
-    store_close(ld.st);
-    (void)printf("{\"db\":\"%s\",\"files\":%llu,\"rows\":%llu,\"seconds\":%.2f,"
+    store_get_stats(ld.st, &stats);
+    store_close(ld.st); /* checkpoints the WAL into the database */
+    secs = now_s() - ld.t0;
+    (void)printf("{\"db\":\"%s\",\"files\":%llu,\"rows\":%llu,"
+                 "\"inodes\":%llu,\"applied_index\":%llu,\"seconds\":%.2f,"
                  "\"rows_per_s\":%.0f}\n",
-                 path, nfiles, (unsigned long long)ld.rows, secs,
+                 path, nfiles, (unsigned long long)ld.rows,
+                 (unsigned long long)stats.inodes,
+                 (unsigned long long)stats.applied_index, secs,
                  secs > 0 ? (double)ld.rows / secs : 0.0);
     return 0;
 }

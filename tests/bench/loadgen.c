@@ -6,25 +6,30 @@
  * thread driving its share of the connections from one epoll loop, and
  * prints one JSON line:
  *
- *   {"op":"get","conns":64,"seconds":5.00,"ops":123,"ops_per_s":24.6,
- *    "p50_ms":0.41,"p99_ms":1.9,"errors":0,"non2xx":0,"issued":123}
+ *   {"op":"stat","conns":64,"seconds":5.00,"ops":123,"ops_per_s":24.6,
+ *    "p50_ms":0.41,"p99_ms":1.9,"errors":0,"bad_status":0,"issued":123}
  *
- * ops counts the 2xx answers completed within the time window and the
- * latency percentiles are over them (a log-linear histogram in
- * microseconds, about 3% wide buckets); non2xx counts the other answers;
- * errors counts transport failures (refused or reset connections, bad
- * responses, requests still unanswered when the run ends). issued is the
- * number of numbered items (create/mkdir/delete) handed out, which is what
- * a later delete run needs as its --count. After the window no new request
- * starts; those in flight get --grace-ms to finish (they count in issued
- * and errors, not in ops), then the program ends on its own.
+ * Every answer's status is checked against the one the operation must
+ * get (stat, list, rename, bare, raw: 200; create, mkdir: 201; delete:
+ * 204). ops counts the expected answers completed within the time window
+ * and the latency percentiles are over them (a log-linear histogram in
+ * microseconds, about 3% wide buckets); bad_status counts the other
+ * answers (the first few are printed to stderr); errors counts transport
+ * failures (refused or reset connections, malformed responses, requests
+ * still unanswered when the run ends). issued is the number of numbered
+ * items (create/mkdir/delete) handed out, which is what a later delete run
+ * needs as its --count. After the window no new request starts; those in
+ * flight get --grace-ms to finish (answered, they count in issued only;
+ * unanswered, in errors too), then the program ends on its own.
  *
  * Names: create and mkdir make PREFIX/c<slot>-<seq> for the global item
  * number g = seq * conns + slot, so a delete run with the same --conns and
  * --count equal to the create run's "issued" removes exactly those names.
  * rename makes PREFIX/r<conn>-a per connection, then moves it to
- * PREFIX/r<conn>-b and back. getmany PREFIX N stats random files of the
- * tree that bulkload makes: PREFIX/d<g/1000>/f<g%1000> for g < N.
+ * PREFIX/r<conn>-b and back. stat PATH N stats PATH<k> for random k < N.
+ * statmany PREFIX N stats random files of the tree that bulkload makes,
+ * PREFIX/d<g/1000>/f<g%1000> for g < N, and listmany PREFIX N lists the
+ * first 100 entries of its random directories PREFIX/d<k>.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -58,7 +63,7 @@
 #define LG_FILES_PER_DIR 1000  /* bulkload's layout */
 
 enum lg_op {
-    OP_GET,
+    OP_STAT,
     OP_LIST,
     OP_CREATE,
     OP_MKDIR,
@@ -66,20 +71,23 @@ enum lg_op {
     OP_DELETE,
     OP_BARE,
     OP_RAW,
-    OP_GETMANY,
+    OP_STATMANY,
+    OP_LISTMANY,
 };
 
 static const char *const op_names[] = {
-    [OP_GET] = "get",     [OP_LIST] = "list",     [OP_CREATE] = "create",
-    [OP_MKDIR] = "mkdir", [OP_RENAME] = "rename", [OP_DELETE] = "delete",
-    [OP_BARE] = "bare",   [OP_RAW] = "raw",       [OP_GETMANY] = "getmany",
+    [OP_STAT] = "stat",         [OP_LIST] = "list",
+    [OP_CREATE] = "create",     [OP_MKDIR] = "mkdir",
+    [OP_RENAME] = "rename",     [OP_DELETE] = "delete",
+    [OP_BARE] = "bare",         [OP_RAW] = "raw",
+    [OP_STATMANY] = "statmany", [OP_LISTMANY] = "listmany",
 };
 
 /* What the run is, shared read-only by the threads. */
 struct run {
     enum lg_op op;
     const char *arg; /* PATH or PREFIX (namespace path) */
-    uint64_t span;   /* getmany: number of files */
+    uint64_t span;   /* stat, statmany, listmany: number of names */
     uint64_t count;  /* delete: number of items */
     unsigned conns;
     unsigned threads;
@@ -136,6 +144,7 @@ struct conn {
     unsigned served; /* answers on this socket */
     int fd;
     int status;
+    int expect; /* the status the request must get */
     enum conn_state state;
     enum body_mode bm;
     enum chunk_state ch;
@@ -158,7 +167,7 @@ struct worker {
     unsigned n;
     uint64_t rng;
     uint64_t ops;
-    uint64_t non2xx;
+    uint64_t bad_status;
     uint64_t errors;
     int64_t last_done_us;
     uint64_t hist[LG_HIST_N];
@@ -284,6 +293,20 @@ static bool req_body(struct conn *c, const char *host, const char *method,
                       method, url, host, strlen(body), body);
 }
 
+/* The status an answer to @op must have. */
+static int expected_status(enum lg_op op)
+{
+    switch (op) {
+    case OP_CREATE:
+    case OP_MKDIR:
+        return 201;
+    case OP_DELETE:
+        return 204;
+    default:
+        return 200;
+    }
+}
+
 /* The item number of the next create/mkdir/delete; false when a delete run
  * has handed out all of its items. */
 static bool take_item(struct run *r, uint64_t *g)
@@ -308,6 +331,8 @@ static int next_request(struct worker *w, struct conn *c)
     bool ok = false;
 
     c->counted_item = false;
+    /* rename's own create may find the file a run before left (409). */
+    c->expect = c->in_setup ? 201 : expected_status(r->op);
     switch (r->op) {
     case OP_BARE:
         ok = req_get(c, r->host, "/");
@@ -315,19 +340,32 @@ static int next_request(struct worker *w, struct conn *c)
     case OP_RAW:
         ok = req_get(c, r->host, r->arg);
         break;
-    case OP_GET:
-        (void)snprintf(url, sizeof(url), LG_API "%s", r->arg);
+    case OP_STAT:
+        if (r->span > 0) {
+            g = rng_next(&w->rng) % r->span;
+            (void)snprintf(url, sizeof(url), LG_API "%s%llu", r->arg,
+                           (unsigned long long)g);
+        } else {
+            (void)snprintf(url, sizeof(url), LG_API "%s", r->arg);
+        }
         ok = req_get(c, r->host, url);
         break;
     case OP_LIST:
         (void)snprintf(url, sizeof(url), LG_API "%s?list&limit=100", r->arg);
         ok = req_get(c, r->host, url);
         break;
-    case OP_GETMANY:
+    case OP_STATMANY:
         g = rng_next(&w->rng) % r->span;
         (void)snprintf(url, sizeof(url), LG_API "%s/d%llu/f%llu", r->arg,
                        (unsigned long long)(g / LG_FILES_PER_DIR),
                        (unsigned long long)(g % LG_FILES_PER_DIR));
+        ok = req_get(c, r->host, url);
+        break;
+    case OP_LISTMANY:
+        g = rng_next(&w->rng) %
+            ((r->span + LG_FILES_PER_DIR - 1) / LG_FILES_PER_DIR);
+        (void)snprintf(url, sizeof(url), LG_API "%s/d%llu?list&limit=100",
+                       r->arg, (unsigned long long)g);
         ok = req_get(c, r->host, url);
         break;
     case OP_CREATE:
@@ -520,7 +558,7 @@ static void keep_sample(struct conn *c, const char *p, size_t n)
 {
     size_t room = LG_SAMPLE_MAX - c->sample_len;
 
-    if (c->status >= 200 && c->status < 300) {
+    if (c->status == c->expect) {
         return;
     }
     if (n > room) {
@@ -643,20 +681,24 @@ static void conn_answered(struct worker *w, struct conn *c)
 {
     struct run *r = w->run;
     int64_t t = now_us();
-    bool ok = c->status >= 200 && c->status < 300;
+    bool ok = c->status == c->expect;
     bool setup = c->in_setup;
 
     c->served++;
     if (setup) {
         /* rename's own create: 201, or 409 when a run before left it. */
         c->in_setup = false;
+        if (c->status != 201 && c->status != 409) {
+            w->bad_status++;
+            print_sample(w, c);
+        }
     } else {
         if (t <= r->deadline_us) {
             if (ok) {
                 w->ops++;
                 w->hist[hist_index((uint64_t)(t - c->sent_us))]++;
             } else {
-                w->non2xx++;
+                w->bad_status++;
             }
             w->last_done_us = t;
         }
@@ -943,9 +985,9 @@ static void usage(FILE *out)
     (void)fprintf(
         out,
         "usage: loadgen [options] OP [ARG [N]]\n"
-        "  OP: get PATH | list PATH | create PREFIX | mkdir PREFIX |\n"
+        "  OP: stat PATH [N] | list PATH | create PREFIX | mkdir PREFIX |\n"
         "      rename PREFIX | delete PREFIX (needs --count) | bare |\n"
-        "      raw URL | getmany PREFIX N\n"
+        "      raw URL | statmany PREFIX N | listmany PREFIX N\n"
         "  PATH and PREFIX are namespace paths (/bench/x), sent under " LG_API
         ".\n"
         "options:\n"
@@ -1046,14 +1088,16 @@ static int parse_args(struct run *r, int argc, char **argv)
         }
         r->arg = argv[i++];
         /* "/" as a prefix would make "//c0-1". */
-        if (r->op != OP_GET && r->op != OP_LIST && r->op != OP_RAW &&
+        if (r->op != OP_STAT && r->op != OP_LIST && r->op != OP_RAW &&
             strcmp(r->arg, "/") == 0) {
             r->arg = "";
         }
     }
-    if (r->op == OP_GETMANY) {
+    if (r->op == OP_STATMANY || r->op == OP_LISTMANY ||
+        (r->op == OP_STAT && i < argc)) {
         if (i >= argc || !parse_u64(argv[i], &r->span) || r->span == 0) {
-            (void)fprintf(stderr, "loadgen: getmany needs a file count\n");
+            (void)fprintf(stderr, "loadgen: %s needs a count N > 0\n",
+                          op_names[r->op]);
             return -1;
         }
         i++;
@@ -1090,7 +1134,7 @@ int main(int argc, char **argv)
     static struct run r;
     struct worker *ws;
     uint64_t ops = 0;
-    uint64_t non2xx = 0;
+    uint64_t bad_status = 0;
     uint64_t errors = 0;
     uint64_t issued;
     int64_t last_us = 0;
@@ -1141,7 +1185,7 @@ int main(int argc, char **argv)
 
         (void)pthread_join(w->tid, NULL);
         ops += w->ops;
-        non2xx += w->non2xx;
+        bad_status += w->bad_status;
         errors += w->errors;
         if (w->last_done_us > last_us) {
             last_us = w->last_done_us;
@@ -1164,12 +1208,12 @@ int main(int argc, char **argv)
     }
     (void)printf("{\"op\":\"%s\",\"conns\":%u,\"seconds\":%.2f,\"ops\":%llu,"
                  "\"ops_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
-                 "\"errors\":%llu,\"non2xx\":%llu,\"issued\":%llu}\n",
+                 "\"errors\":%llu,\"bad_status\":%llu,\"issued\":%llu}\n",
                  op_names[r.op], r.conns, secs, (unsigned long long)ops,
                  secs > 0 ? (double)ops / secs : 0.0,
                  hist_percentile(hist, ops, 50.0) / 1000.0,
                  hist_percentile(hist, ops, 99.0) / 1000.0,
-                 (unsigned long long)errors, (unsigned long long)non2xx,
+                 (unsigned long long)errors, (unsigned long long)bad_status,
                  (unsigned long long)issued);
     free(hist);
     free(ws);

@@ -11,6 +11,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,6 +114,39 @@ static void test_errcode_golden_in_table(void **state)
     }
 }
 
+/* openapi.yaml documents every code with its status, in the table of the
+ * Problem schema ("| not_found | 404 |"), so the spec cannot drift from the
+ * table either. */
+static void test_errcode_table_in_openapi(void **state)
+{
+    FILE *f = fopen("openapi.yaml", "r");
+    char line[512];
+    bool seen[N_TABLE] = {false};
+
+    (void)state;
+    if (f == NULL) {
+        fail_msg("openapi.yaml: cannot open (run from the repository root)");
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        for (size_t i = 0; i < N_TABLE; i++) {
+            char row[128];
+
+            (void)snprintf(row, sizeof(row), "| %s | %d |", table[i].name,
+                           table[i].status);
+            if (strstr(line, row) != NULL) {
+                seen[i] = true;
+            }
+        }
+    }
+    (void)fclose(f);
+    for (size_t i = 0; i < N_TABLE; i++) {
+        if (!seen[i]) {
+            fail_msg("openapi.yaml has no row '| %s | %d |'", table[i].name,
+                     table[i].status);
+        }
+    }
+}
+
 /* Names and values are unique, values negative, and BN_ERR_COUNT right. */
 static void test_errcode_table_unique(void **state)
 {
@@ -186,6 +220,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_errcode_table_in_golden),
         cmocka_unit_test(test_errcode_golden_in_table),
+        cmocka_unit_test(test_errcode_table_in_openapi),
         cmocka_unit_test(test_errcode_table_unique),
         cmocka_unit_test(test_errcode_lookups),
         cmocka_unit_test(test_errcode_unknown),

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+#
+# readme_examples: the curl + jq examples of README.md, run as written, in
+# order, against a fresh daemon.
+#
+# An example is a ```sh block right after a line "<!-- example -->". Each
+# block runs in its own `bash` with `set -euo pipefail`, with B set to the
+# test daemon (the README's http://127.0.0.1:8420 is replaced by it), so
+# blocks share the namespace but no shell variables. A block must exit 0
+# and write nothing on stderr. Lines "# => TEXT" after a command give the
+# output that the commands since the previous "# =>" lines must print, one
+# "# =>" line per output line, compared exactly.
+#
+# The suite also checks that the examples cover every operation and that
+# no ```sh block that talks to $B is left unmarked (and so untested).
+#
+# SPDX-License-Identifier: MIT
+
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+README=${README:-$E2E_ROOT/README.md}
+README_B=http://127.0.0.1:8420
+BLOCK_TIMEOUT=${BLOCK_TIMEOUT:-60} # seconds for one block
+WORK=$E2E_TMP/readme
+
+# extract: writes each marked block of README.md to $WORK/NNN.sh and its
+# first line number to $WORK/NNN.line; prints "unmarked LINE" for a ```sh
+# block that uses $B without a marker and "orphan LINE" for a marker that
+# is not followed by a ```sh block.
+extract() {
+    awk -v dir="$WORK" '
+        inblock && /^```[ \t]*$/ {
+            if (marked) close(file)
+            else if (uses_b) print "unmarked " start
+            inblock = 0
+            next
+        }
+        inblock {
+            if (marked) print > file
+            else if (/\$B|\$\{B\}/) uses_b = 1
+            next
+        }
+        /^<!-- example -->[ \t]*$/ { armed = NR; next }
+        /^```sh[ \t]*$/ {
+            inblock = 1
+            marked = armed > 0
+            start = NR
+            uses_b = 0
+            armed = 0
+            if (marked) {
+                n++
+                file = sprintf("%s/%03d.sh", dir, n)
+                printf "" > file
+                line = sprintf("%s/%03d.line", dir, n)
+                printf "%d\n", NR + 1 > line
+                close(line)
+            }
+            next
+        }
+        # Blank lines may sit between a marker and its fence; anything else
+        # orphans the marker.
+        armed && !/^[ \t]*$/ { print "orphan " armed; armed = 0 }
+        END { if (armed) print "orphan " armed }
+    ' "$README"
+}
+
+# compile BLOCK: turns $WORK/NNN.sh into $WORK/NNN.run, a script that
+# writes the output of step K to $STEP_DIR/K.out, and $WORK/NNN.K.expect
+# for each step that has "# =>" lines (with $WORK/NNN.K.line, the README
+# line of its first "# =>").
+compile() {
+    local base=${1%.sh} first
+    first=$(cat "$base.line")
+    sed "s|$README_B|$B|g" "$1" | awk -v base="$base" -v first="$first" '
+        # ":" keeps a step of only comments a valid group.
+        function open_step() {
+            k++
+            printf "{\n:\n" >> run
+            opened = 1
+        }
+        function close_step() {
+            printf "} >\"$STEP_DIR/%d.out\"\n", k >> run
+            opened = 0
+        }
+        BEGIN {
+            run = base ".run"
+            printf "set -euo pipefail\n" > run
+            k = 0
+            opened = 0
+            expecting = 0
+        }
+        /^[ \t]*# =>/ {
+            if (!opened) {
+                # Expected output with no command before it: an error of
+                # the README that the runner reports.
+                open_step()
+                printf "printf \"README line %d: # => without a command\\n\" >&2\n", first + NR - 1 >> run
+                printf "exit 2\n" >> run
+            }
+            if (!expecting) {
+                expecting = 1
+                printf "%d\n", first + NR - 1 > (base "." k ".line")
+                close(base "." k ".line")
+            }
+            line = $0
+            sub(/^[ \t]*# =>[ ]?/, "", line)
+            print line > (base "." k ".expect")
+            next
+        }
+        {
+            if (expecting) {
+                close(base "." k ".expect")
+                close_step()
+                expecting = 0
+            }
+            if (!opened) {
+                open_step()
+            }
+            print >> run
+        }
+        END {
+            if (opened) {
+                close_step()
+            }
+            if (expecting) {
+                close(base "." k ".expect")
+            }
+        }
+    '
+}
+
+# run_block BLOCK: runs one compiled block and checks it.
+run_block() {
+    local base=${1%.sh} line name rc exp k want got eline
+    line=$(cat "$base.line")
+    name="README.md:$line"
+    STEP_DIR=$base.steps
+    mkdir -p "$STEP_DIR"
+    export STEP_DIR B
+    rc=0
+    timeout "$BLOCK_TIMEOUT" bash "$base.run" 2>"$base.err" || rc=$?
+    if [[ $rc -eq 0 && ! -s "$base.err" ]]; then
+        ok "$name: example runs (exit 0, nothing on stderr)"
+    else
+        {
+            printf '# exit status %s; stderr:\n' "$rc"
+            cat "$base.err"
+            printf '# block:\n'
+            cat "$1"
+        } >"$base.why"
+        not_ok "$name: example runs (exit 0, nothing on stderr)" "$base.why"
+    fi
+    for exp in "$base".*.expect; do
+        [[ -e "$exp" ]] || continue
+        k=${exp#"$base".}
+        k=${k%.expect}
+        eline=$(cat "$base.$k.line")
+        want=$(cat "$exp")
+        if [[ -f "$STEP_DIR/$k.out" ]]; then
+            got=$(cat "$STEP_DIR/$k.out")
+        else
+            got="(the step did not run)"
+        fi
+        check_eq "README.md:$eline: output is as shown" "$want" "$got"
+    done
+}
+
+# ---- the README's examples ------------------------------------------------
+
+[[ -r "$README" ]] || {
+    echo "Bail out! $README is missing" >&2
+    exit 1
+}
+mkdir -p "$WORK"
+
+problems=$(extract)
+while read -r kind where; do
+    [[ -n "$kind" ]] || continue
+    case $kind in
+    orphan) not_ok "README.md:$where: <!-- example --> is followed by a \`\`\`sh block" ;;
+    unmarked) not_ok "README.md:$where: a \`\`\`sh block that uses \$B is marked <!-- example -->" ;;
+    esac
+done <<<"$problems"
+
+shopt -s nullglob
+blocks=("$WORK"/[0-9][0-9][0-9].sh)
+shopt -u nullglob
+if ((${#blocks[@]} == 0)); then
+    not_ok "README.md has marked examples"
+    finish
+fi
+ok "README.md has ${#blocks[@]} marked examples"
+
+# Every operation of the API has an example.
+all=$E2E_TMP/readme-all.sh
+cat "${blocks[@]}" >"$all"
+while IFS='|' read -r what pattern; do
+    if grep -Eq -- "$pattern" "$all"; then
+        ok "README shows $what"
+    else
+        not_ok "README shows $what (no example matches /$pattern/)"
+    fi
+done <<'EOF'
+healthz|\$B/healthz
+readyz|\$B/readyz
+mkdir|-X PUT .*"type":"directory"|-d '\{"type":"directory"\}'
+recursive mkdir|"recursive":true|\?recursive=true
+create file|"type":"file"
+stat|curl -s \$B/api/v1/paths/[^ ]+ \| jq
+list|[?&]list
+paging with after|after=
+patch attributes|-X PATCH
+If-Match|If-Match: 
+rename|/rename
+delete|-X DELETE
+recursive delete|-X DELETE "?\$B[^ ]*\?recursive=true
+an error|\.code|"code"
+EOF
+
+daemon_start
+
+for block in "${blocks[@]}"; do
+    compile "$block"
+    run_block "$block"
+done
+
+daemon_stop
+finish

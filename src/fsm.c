@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <raft.h>
 
@@ -16,6 +17,12 @@
 #include "store.h"
 
 #define SNAP_MAGIC 0x31534e42u /* "BNS1" */
+/* Group commit of the store: entries share one SQLite transaction until
+ * there are FSM_GROUP_ENTRIES of them or the oldest is FSM_GROUP_MS old.
+ * The raft log is what makes an entry durable; the store's transaction
+ * only has to land before raft compacts the log past it (snapshot commits
+ * durably first) and a restart replays the rest. */
+#define FSM_GROUP_ENTRIES 64
 #define SNAP_LEN 12
 
 struct fsm {
@@ -25,7 +32,37 @@ struct fsm {
     struct raft *raft;
     fsm_deliver_fn deliver;
     void *arg;
+    unsigned txn_entries;  /* applied entries in the open transaction */
+    uint64_t txn_start_ms; /* monotonic time the transaction began */
 };
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int fsm_flush(struct fsm *f, bool force, char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc;
+
+    if (f->txn_entries == 0 ||
+        (!force && mono_ms() - f->txn_start_ms < FSM_GROUP_MS)) {
+        return 0;
+    }
+    rc = store_commit(f->st, false, errmsg);
+    if (rc == 0) {
+        f->txn_entries = 0;
+    }
+    return rc;
+}
+
+bool fsm_has_open_txn(const struct fsm *f)
+{
+    return f->txn_entries > 0;
+}
 
 static void put_u32(unsigned char *p, uint32_t v)
 {
@@ -81,6 +118,9 @@ int fsm_apply_batch(struct fsm *f, const void *buf, size_t len,
     if (rc != 0) {
         goto out;
     }
+    if (f->txn_entries == 0) {
+        f->txn_start_ms = mono_ms();
+    }
     res = bn_calloc(hdr.count, sizeof(*res));
     for (uint32_t i = 0; i < hdr.count; i++) {
         res[i] = cmd_result_new();
@@ -97,7 +137,9 @@ int fsm_apply_batch(struct fsm *f, const void *buf, size_t len,
         }
     }
     store_set_applied(f->st, index);
-    rc = store_commit(f->st, false, errmsg);
+    f->txn_entries++;
+    rc = f->txn_entries >= FSM_GROUP_ENTRIES ? fsm_flush(f, true, errmsg)
+                                             : fsm_flush(f, false, errmsg);
     if (rc != 0) {
         for (uint32_t j = 0; j < hdr.count; j++) {
             cmd_result_free(res[j]);
@@ -149,7 +191,10 @@ static int fsm_snapshot_cb(struct raft_fsm *rf, struct raft_buffer *bufs[],
 
     /* Everything up to the applied index must be durable before raft
      * drops the log entries that would replay it. */
-    rc = store_commit(f->st, true, errmsg);
+    rc = fsm_flush(f, true, errmsg);
+    if (rc == 0) {
+        rc = store_commit(f->st, true, errmsg);
+    }
     if (rc != 0) {
         log_error("fsm", "snapshot: %s", errmsg);
         return RAFT_IOERR;
@@ -212,6 +257,14 @@ struct fsm *fsm_new(struct ns *ns, struct store *st, fsm_deliver_fn deliver,
 
 void fsm_free(struct fsm *f)
 {
+    char errmsg[BN_ERRMSG_SIZE] = "";
+
+    if (f == NULL) {
+        return;
+    }
+    if (fsm_flush(f, true, errmsg) != 0) {
+        log_error("fsm", "final commit: %s", errmsg);
+    }
     free(f);
 }
 

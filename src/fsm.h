@@ -2,9 +2,12 @@
  * fsm: banyan's raft state machine (struct raft_fsm).
  *
  * apply decodes one raft entry, a batch of commands (cmd.h), applies each
- * with ns_apply() inside one store transaction, records the entry's index
- * with the data and commits, then hands the results to the deliver
- * callback (repl.c matches them with the requests waiting on this node).
+ * with ns_apply() inside the store's open transaction, records the entry's
+ * index with the data, then hands the results to the deliver callback
+ * (repl.c matches them with the requests waiting on this node). Entries
+ * share a transaction (group commit): it commits after FSM_GROUP_ENTRIES
+ * entries or when fsm_flush() finds it FSM_GROUP_MS old; readers see the
+ * uncommitted inodes through the store's cache meanwhile.
  * Entries at or below the index the store already holds are skipped, so
  * the replay after a restart is exact. A decode or store failure means this
  * replica can no longer follow the log: it panics rather than diverge.
@@ -21,6 +24,7 @@
 #ifndef BANYAN_SRC_FSM_H
 #define BANYAN_SRC_FSM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +53,16 @@ struct raft_fsm *fsm_raft(struct fsm *f);
 
 /* Tell the fsm which raft instance drives it (for the entry index). */
 void fsm_set_raft(struct fsm *f, struct raft *r);
+
+/* Longest an applied entry waits for its store transaction to commit. */
+#define FSM_GROUP_MS 5
+
+/* Commit the open store transaction if it has lived FSM_GROUP_MS, or at
+ * once with @force. Returns 0 or a store error. Apply thread only. */
+int fsm_flush(struct fsm *f, bool force, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Whether applied entries wait in an open transaction. Apply thread. */
+bool fsm_has_open_txn(const struct fsm *f);
 
 /* Apply one encoded batch as entry @index directly (for tests and for
  * apply itself). Returns 0 or a fatal store error. Apply thread only. */

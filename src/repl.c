@@ -31,12 +31,18 @@
 #include "store.h"
 
 #define TICK_MS 50
+/* Batches proposed and not yet applied, at most. While they are in flight,
+ * new commands gather in the queue and go out as one larger batch when one
+ * lands: group commit. Two keeps the log busy (one batch writing, the next
+ * ready) while letting batches grow with the load; measured in README. */
+#define INFLIGHT_MAX 2
 #define RECLAIM_PER_TICK 2000 /* trash rows reclaimed per tick, at most */
 
 struct qitem {
     struct cmd *c;
     repl_done_cb cb;
     void *arg;
+    uint64_t deadline_ms;    /* monotonic; fails with 503 when passed */
     struct qitem *next;
 };
 
@@ -63,6 +69,7 @@ struct repl {
     uv_loop_t loop;
     uv_async_t async;
     uv_timer_t timer;
+    uv_timer_t flush_timer;  /* commits the store's open transaction */
     struct raft_uv_transport transport;
     struct raft_io io;
     struct raft raft;
@@ -83,6 +90,7 @@ struct repl {
     uint64_t incarnation;    /* high bits of batch sequence numbers */
     uint64_t next_seq;
     struct batch *pending;   /* proposed, not yet answered */
+    unsigned inflight;       /* proposed, apply_cb not yet called */
     bool closing;
 };
 
@@ -149,11 +157,29 @@ static void batch_fail(struct repl *r, struct batch *b, const char *why)
     }
 }
 
+static void flush_cb(uv_timer_t *t)
+{
+    struct repl *r = t->data;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+
+    if (fsm_flush(r->fsm, true, errmsg) != 0) {
+        log_error("repl", "store commit: %s", errmsg);
+        abort(); /* the store can no longer follow the log */
+    }
+}
+
 static void fsm_deliver(void *arg, uint64_t origin, uint64_t seq,
                         struct cmd_result **results, size_t n)
 {
     struct repl *r = arg;
     struct batch *b = NULL;
+
+    /* Bound how long an applied entry waits for its commit (readers of a
+     * directory being changed wait for it). */
+    if (!r->closing && fsm_has_open_txn(r->fsm) &&
+        !uv_is_active((uv_handle_t *)&r->flush_timer)) {
+        uv_timer_start(&r->flush_timer, flush_cb, FSM_GROUP_MS, 0);
+    }
 
     if (origin == r->o.node_id) {
         for (b = r->pending; b != NULL; b = b->next) {
@@ -182,6 +208,11 @@ static void apply_cb(struct raft_apply *req, int status, void *result)
     struct repl *r = b->r;
 
     (void)result;
+    assert(r->inflight > 0);
+    r->inflight--;
+    if (!r->closing) {
+        uv_async_send(&r->async); /* propose what gathered meanwhile */
+    }
     if (status != 0) {
         char why[BN_ERRMSG_SIZE];
 
@@ -226,7 +257,9 @@ static void propose(struct repl *r, struct qitem *items, size_t n)
     free(cmds);
     pending_link(r, b);
     rv = raft_apply(&r->raft, &b->req, &buf, 1, apply_cb);
-    if (rv != 0) {
+    if (rv == 0) {
+        r->inflight++;
+    } else {
         char why[BN_ERRMSG_SIZE];
 
         raft_free(buf.base);
@@ -237,46 +270,111 @@ static void propose(struct repl *r, struct qitem *items, size_t n)
     }
 }
 
-/* Take the whole queue; propose it in batches or fail it. */
-static void drain(struct repl *r)
+/* Take up to @max queued commands off the queue; returns their count. */
+static size_t dequeue(struct repl *r, size_t max, struct qitem **out)
 {
-    struct qitem *items;
-    struct qitem *q;
-    bool leader = raft_state(&r->raft) == RAFT_LEADER && !r->closing;
+    struct qitem *start;
+    struct qitem *last;
+    size_t n = 1;
 
     pthread_mutex_lock(&r->mu);
-    items = r->head;
-    r->head = r->tail = NULL;
+    start = r->head;
+    if (start == NULL) {
+        pthread_mutex_unlock(&r->mu);
+        *out = NULL;
+        return 0;
+    }
+    last = start;
+    while (last->next != NULL && n < max) {
+        last = last->next;
+        n++;
+    }
+    r->head = last->next;
+    if (r->head == NULL) {
+        r->tail = NULL;
+    }
+    last->next = NULL;
     pthread_mutex_unlock(&r->mu);
+    *out = start;
+    return n;
+}
 
-    while (items != NULL) {
-        struct qitem *start = items;
-        struct qitem *last = items;
-        size_t n = 1;
+static void qitems_free(struct qitem *q)
+{
+    while (q != NULL) {
+        struct qitem *next = q->next;
 
-        while (last->next != NULL && n < r->o.batch_max) {
-            last = last->next;
-            n++;
+        cmd_free(q->c);
+        free(q);
+        q = next;
+    }
+}
+
+/* Propose queued commands in batches while fewer than INFLIGHT_MAX are in
+ * flight, or fail them all when this node cannot propose. */
+static void drain(struct repl *r)
+{
+    bool leader = raft_state(&r->raft) == RAFT_LEADER && !r->closing;
+    struct qitem *items;
+    size_t n;
+
+    while (!leader || r->inflight < INFLIGHT_MAX) {
+        n = dequeue(r, r->o.batch_max, &items);
+        if (n == 0) {
+            break;
         }
-        items = last->next;
-        last->next = NULL;
         if (leader) {
-            propose(r, start, n);
+            propose(r, items, n);
         } else {
-            for (q = start; q != NULL; q = q->next) {
+            for (struct qitem *q = items; q != NULL; q = q->next) {
                 q->cb(q->arg, unavailable(r->closing
                                               ? "shutting down"
                                               : "this node is not the leader"));
             }
         }
-        for (q = start; q != NULL;) {
-            struct qitem *next = q->next;
-
-            cmd_free(q->c);
-            free(q);
-            q = next;
-        }
+        qitems_free(items);
     }
+}
+
+/* Fail the queued commands whose deadline has passed (the log is stuck:
+ * the batches in flight do not land). */
+static void expire_queued(struct repl *r, uint64_t now)
+{
+    struct qitem *keep = NULL;
+    struct qitem **keep_tail = &keep;
+    struct qitem *gone = NULL;
+    struct qitem *q;
+
+    pthread_mutex_lock(&r->mu);
+    if (r->head == NULL || r->head->deadline_ms > now) {
+        pthread_mutex_unlock(&r->mu);
+        return;
+    }
+    q = r->head;
+    while (q != NULL) {
+        struct qitem *next = q->next;
+
+        if (q->deadline_ms <= now) {
+            q->next = gone;
+            gone = q;
+        } else {
+            *keep_tail = q;
+            keep_tail = &q->next;
+        }
+        q = next;
+    }
+    *keep_tail = NULL;
+    r->head = keep;
+    r->tail = NULL;
+    for (q = keep; q != NULL; q = q->next) {
+        r->tail = q;
+    }
+    pthread_mutex_unlock(&r->mu);
+    for (q = gone; q != NULL; q = q->next) {
+        q->cb(q->arg, unavailable("the write could not be proposed within the "
+                                  "request timeout"));
+    }
+    qitems_free(gone);
 }
 
 /* ---- state, barrier, timeouts (loop thread) ----------------------------- */
@@ -363,6 +461,8 @@ static void timer_cb(uv_timer_t *t)
     struct batch *b = r->pending;
 
     reclaim_step(r);
+    expire_queued(r, now);
+    drain(r);
 
     while (b != NULL) {
         struct batch *next = b->next;
@@ -403,6 +503,8 @@ static void async_cb(uv_async_t *a)
         refresh(r);
         uv_timer_stop(&r->timer);
         uv_close((uv_handle_t *)&r->timer, handle_close_cb);
+        uv_timer_stop(&r->flush_timer);
+        uv_close((uv_handle_t *)&r->flush_timer, handle_close_cb);
         uv_close((uv_handle_t *)&r->async, handle_close_cb);
         r->raft.data = r;
         raft_close(&r->raft, on_raft_closed);
@@ -509,6 +611,8 @@ int repl_start(struct repl **out, const struct repl_options *opts,
     r->async.data = r;
     uv_timer_init(&r->loop, &r->timer);
     r->timer.data = r;
+    uv_timer_init(&r->loop, &r->flush_timer);
+    r->flush_timer.data = r;
     uv_timer_start(&r->timer, timer_cb, TICK_MS, TICK_MS);
     refresh(r);
     if (pthread_create(&r->thread, NULL, loop_main, r) != 0) {
@@ -570,6 +674,7 @@ int repl_submit(struct repl *r, struct cmd *c, repl_done_cb cb, void *arg)
     q->c = c;
     q->cb = cb;
     q->arg = arg;
+    q->deadline_ms = mono_ms() + r->o.request_timeout_ms;
     if (r->tail != NULL) {
         r->tail->next = q;
     } else {

@@ -138,7 +138,24 @@ static void *apply_main(void *arg)
 
         pthread_mutex_lock(&q_mu);
         while (q_head == NULL && !stop_apply) {
-            pthread_cond_wait(&q_cv, &q_mu);
+            if (!fsm_has_open_txn(f)) {
+                pthread_cond_wait(&q_cv, &q_mu);
+                continue;
+            }
+            /* As repl's flush timer does: an idle open transaction
+             * commits after FSM_GROUP_MS. */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += FSM_GROUP_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            if (pthread_cond_timedwait(&q_cv, &q_mu, &until) != 0 &&
+                fsm_flush(f, true, errmsg) != 0) {
+                (void)fprintf(stderr, "stress: commit: %s\n", errmsg);
+                abort();
+            }
         }
         if (q_head == NULL && stop_apply) {
             pthread_mutex_unlock(&q_mu);

@@ -234,8 +234,8 @@ static void test_fsm_replay_is_skipped(void **state)
 
     assert_int_equal(fsm_apply_batch(f, buf, len, index, errmsg), 0);
     assert_int_equal(store_applied(fx->st), index);
+    fsm_free(f); /* before the store it borrows closes */
     fixture_reopen(fx, 1 << 20);
-    fsm_free(f);
     f = fsm_new(fx->ns, fx->st, NULL, NULL);
     assert_int_equal(store_applied(fx->st), index);
     assert_int_equal(fsm_apply_batch(f, buf, len, index, errmsg), 0);
@@ -244,6 +244,39 @@ static void test_fsm_replay_is_skipped(void **state)
     inode_clear(&ino);
     free(buf);
     cmd_free(c);
+    fsm_free(f);
+}
+
+/* Entries share a store transaction until a flush: readers see the
+ * applied inodes at once, the commit comes with fsm_flush(). */
+static void test_fsm_group_commit(void **state)
+{
+    struct ns_fixture *fx = *state;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct fsm *f = fsm_new(fx->ns, fx->st, NULL, NULL);
+    struct inode ino;
+    char name[32];
+
+    for (int i = 0; i < 3; i++) {
+        (void)snprintf(name, sizeof(name), "/g%d", i);
+        struct cmd *c = fixture_create(name, INODE_DIR, false);
+        const struct cmd *cmds[1] = {c};
+        struct cmd_batch_hdr hdr = {1, (uint64_t)i + 10, T0, 1};
+        size_t len;
+        void *buf = cmd_batch_encode(cmds, 1, &hdr, malloc, &len);
+
+        assert_int_equal(fsm_apply_batch(f, buf, len, ++fx->index, errmsg),
+                         0);
+        free(buf);
+        cmd_free(c);
+    }
+    assert_true(fsm_has_open_txn(f));
+    assert_int_equal(fixture_stat(fx, "/g2", &ino), 0); /* through the cache */
+    inode_clear(&ino);
+    assert_int_equal(fsm_flush(f, true, errmsg), 0);
+    assert_false(fsm_has_open_txn(f));
+    assert_int_equal(fsm_flush(f, true, errmsg), 0); /* nothing to do */
+    assert_int_equal(store_check(fx->st, errmsg), 0);
     fsm_free(f);
 }
 
@@ -288,6 +321,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fsm_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_group_commit, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fsm_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsm_failure_changes_nothing,
                                         setup, teardown),

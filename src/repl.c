@@ -588,6 +588,10 @@ int repl_start(struct repl **out, const struct repl_options *opts,
         bn_errmsg_printf(errmsg, "raft: bootstrap: %s", raft_strerror(rv));
         goto err_raft;
     }
+    /* raft_start may apply entries already (a single voter replays its
+     * log at once), and apply arms the flush timer. */
+    uv_timer_init(&r->loop, &r->flush_timer);
+    r->flush_timer.data = r;
     rv = raft_start(&r->raft);
     if (rv != 0) {
         bn_errmsg_printf(errmsg, "raft: start on %s: %s", r->address,
@@ -611,8 +615,6 @@ int repl_start(struct repl **out, const struct repl_options *opts,
     r->async.data = r;
     uv_timer_init(&r->loop, &r->timer);
     r->timer.data = r;
-    uv_timer_init(&r->loop, &r->flush_timer);
-    r->flush_timer.data = r;
     uv_timer_start(&r->timer, timer_cb, TICK_MS, TICK_MS);
     refresh(r);
     if (pthread_create(&r->thread, NULL, loop_main, r) != 0) {

@@ -20,6 +20,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,7 @@ static const struct config_option options[] = {
     {"data_dir", "node", CONFIG_STR, F(data_dir), "./data", 1, 4000,
      "directory of the database and the raft log"},
 
-    {"listen", "http", CONFIG_STR, F(listen), "127.0.0.1:8420", 1, 255,
+    {"listen", "http", CONFIG_ADDR, F(listen), "127.0.0.1:8420", 1, 255,
      "HTTP address, host:port or [v6]:port"},
     {"http_threads", "http", CONFIG_U64, F(http_threads), "0", 0, 1024,
      "HTTP worker threads; 0 means twice the number of cores"},
@@ -54,7 +55,7 @@ static const struct config_option options[] = {
     {"request_timeout_ms", "http", CONFIG_U64, F(request_timeout_ms), "10000",
      100, 3600000, "how long a request may wait for its write to apply"},
 
-    {"raft_listen", "raft", CONFIG_STR, F(raft_listen), "127.0.0.1:8421", 1,
+    {"raft_listen", "raft", CONFIG_ADDR, F(raft_listen), "127.0.0.1:8421", 1,
      255, "raft address of this node, host:port"},
     {"election_timeout_ms", "raft", CONFIG_U64, F(election_timeout_ms), "1000",
      100, 60000, "raft election timeout"},
@@ -216,6 +217,43 @@ int config_parse_size(const char *s, uint64_t *out)
     return BN_EINVAL;
 }
 
+/* Options kept as strings. */
+static bool is_text(const struct config_option *o)
+{
+    return o->type == CONFIG_STR || o->type == CONFIG_ADDR ||
+           o->type == CONFIG_LOGLEVEL;
+}
+
+/* host:port or [v6]:port, with a port from 1 to 65535. */
+static int check_addr(const char *value, char why[BN_ERRMSG_SIZE])
+{
+    const char *colon = strrchr(value, ':');
+    unsigned long port;
+    char *end;
+
+    if (colon == NULL || colon == value) {
+        bn_errmsg_printf(why, "'%.64s' is not host:port", value);
+        return BN_EINVAL;
+    }
+    if (value[0] == '[' && colon[-1] != ']') {
+        bn_errmsg_printf(why, "'%.64s' is not [v6]:port", value);
+        return BN_EINVAL;
+    }
+    if (value[0] != '[' && memchr(value, ':', (size_t)(colon - value))) {
+        bn_errmsg_printf(why, "'%.64s': write an IPv6 host as [v6]:port",
+                         value);
+        return BN_EINVAL;
+    }
+    errno = 0;
+    port = colon[1] >= '0' && colon[1] <= '9' ? strtoul(colon + 1, &end, 10)
+                                               : 0;
+    if (port == 0 || errno != 0 || *end != '\0' || port > 65535) {
+        bn_errmsg_printf(why, "'%.64s': the port must be 1 to 65535", value);
+        return BN_EINVAL;
+    }
+    return 0;
+}
+
 static int parse_u64(const char *s, uint64_t *out)
 {
     unsigned long long v;
@@ -261,6 +299,11 @@ static int set_value(struct config *cfg, const struct config_option *o,
             }
         }
         break;
+    case CONFIG_ADDR:
+        if (check_addr(value, why) != 0) {
+            return BN_EINVAL;
+        }
+        break;
     case CONFIG_LOGLEVEL:
         if (log_level_parse(value) < 0) {
             bn_errmsg_printf(why,
@@ -286,7 +329,7 @@ static int set_value(struct config *cfg, const struct config_option *o,
         }
         break;
     }
-    if (o->type == CONFIG_STR || o->type == CONFIG_LOGLEVEL) {
+    if (is_text(o)) {
         char **field = str_field(cfg, o);
 
         free(*field);
@@ -322,7 +365,7 @@ void config_clear(struct config *cfg)
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const struct config_option *o = &options[i];
 
-        if (o->type == CONFIG_STR || o->type == CONFIG_LOGLEVEL) {
+        if (is_text(o)) {
             char **field = str_field(cfg, o);
 
             free(*field);
@@ -639,6 +682,7 @@ static void print_usage(FILE *out)
         (void)fprintf(out, "  %s = %s\n      %s", o->key, o->def, o->help);
         switch (o->type) {
         case CONFIG_STR:
+        case CONFIG_ADDR:
         case CONFIG_LOGLEVEL:
             (void)fprintf(out, "\n");
             break;
@@ -740,7 +784,7 @@ void config_print(const struct config *cfg, FILE *out)
             (void)fprintf(out, "%s[%s]\n", i == 0 ? "" : "\n", o->section);
             section = o->section;
         }
-        if (o->type == CONFIG_STR || o->type == CONFIG_LOGLEVEL) {
+        if (is_text(o)) {
             (void)fprintf(out, "%s = %s\n", o->key, str_value(cfg, o));
         } else {
             format_value(o, u64_value(cfg, o), buf, sizeof(buf));

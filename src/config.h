@@ -52,6 +52,7 @@ struct config {
 /* How a value is written and checked. */
 enum config_type {
     CONFIG_STR,      /* a string; min and max bound its length in bytes */
+    CONFIG_ADDR,     /* host:port or [v6]:port, kept as a string */
     CONFIG_U64,      /* a decimal integer in min..max */
     CONFIG_SIZE,     /* a size in bytes, config_parse_size(), in min..max */
     CONFIG_LOGLEVEL, /* error, warn, info or debug, kept as a string */

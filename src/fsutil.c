@@ -6,8 +6,12 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int fs_mkdir_p(const char *dir)
 {
@@ -29,4 +33,43 @@ int fs_mkdir_p(const char *dir)
         }
     }
     return mkdir(tmp, 0750) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int fs_lock_dir(const char *dir, char *errmsg, size_t errmsg_size)
+{
+    char path[4200];
+    char pid[32];
+    int fd;
+    int n;
+
+    (void)snprintf(path, sizeof(path), "%s/LOCK", dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        (void)snprintf(errmsg, errmsg_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+
+        n = (int)pread(fd, pid, sizeof(pid) - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (err == EWOULDBLOCK) {
+            (void)snprintf(errmsg, errmsg_size,
+                           "data dir %s is in use by another banyand "
+                           "(pid %s)",
+                           dir, pid[0] != '\0' ? pid : "unknown");
+        } else {
+            (void)snprintf(errmsg, errmsg_size, "%s: %s", path, strerror(err));
+        }
+        (void)close(fd);
+        return -1;
+    }
+    n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        (void)snprintf(errmsg, errmsg_size, "%s: %s", path, strerror(errno));
+        (void)close(fd);
+        return -1;
+    }
+    return fd;
 }

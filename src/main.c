@@ -66,6 +66,12 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    /* One daemon a data dir: a second would write the same log and store. */
+    if (fs_lock_dir(cfg.data_dir, errmsg, sizeof(errmsg)) < 0) {
+        log_error("main", "%s", errmsg);
+        rc = 1;
+        goto out;
+    }
     (void)snprintf(path, sizeof(path), "%s/banyan.db", cfg.data_dir);
     (void)snprintf(raft_dir, sizeof(raft_dir), "%s/raft", cfg.data_dir);
     so.path = path;

@@ -8,6 +8,8 @@
 #
 # SPDX-License-Identifier: MIT
 
+# jq filters are in single quotes on purpose; daemon_start takes no args.
+# shellcheck disable=SC2016,SC2119
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -105,9 +107,11 @@ bad=0
 for round in $(seq 20); do
     curl -s -o /dev/null -w '%{http_code}\n' -X POST "$B/api/v1/paths/x/a/rename" \
         -H "$J" -d '{"to":"/x/b/a"}' >"$E2E_TMP/cross.1" &
+    p1=$!
     curl -s -o /dev/null -w '%{http_code}\n' -X POST "$B/api/v1/paths/x/b/rename" \
         -H "$J" -d '{"to":"/x/a/b"}' >"$E2E_TMP/cross.2" &
-    wait
+    p2=$!
+    wait "$p1" "$p2" || true
     n=$(cat "$E2E_TMP/cross.1" "$E2E_TMP/cross.2" | grep -cx 200 || true)
     if [[ "$n" == 1 ]]; then
         wins=$((wins + 1))
@@ -139,7 +143,6 @@ body_is "... lists all 200, in order" \
     '[.entries[].name] == [range(1; 201) | "n" + (tostring | if length == 1 then "00" + . elif length == 2 then "0" + . else . end)]'
 expect_status "stat /many" 200 "$B/api/v1/paths/many"
 body_is "... 200 children" '.children == 200'
-body_is "... ids are unique" '(.entries | map(.id) | unique | length) == 200' || true
 expect_status "the ids of the 200 are unique" 200 "$B/api/v1/paths/many?list&limit=10000"
 body_is "... 200 distinct ids" '(.entries | map(.id) | unique | length) == 200'
 

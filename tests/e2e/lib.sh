@@ -219,14 +219,17 @@ alive() {
     [[ -n "$state" && "$state" != Z ]]
 }
 
-# wait_ready [SECONDS]: waits until /readyz answers 200. Fails when the
-# daemon dies or the time is up.
+# wait_ready: waits up to READY_TIMEOUT seconds until /readyz answers 200.
+# Fails when the daemon dies or the time is up.
 wait_ready() {
-    local limit=${1:-$READY_TIMEOUT} deadline
+    local limit=$READY_TIMEOUT deadline
     deadline=$((SECONDS + limit))
     while ((SECONDS < deadline)); do
         if [[ -n "$DAEMON_PID" ]] && ! alive "$DAEMON_PID"; then
-            echo "# daemon $DAEMON_PID died before it was ready" >&2
+            reap "$DAEMON_PID" 5 || true
+            echo "# daemon $DAEMON_PID died before it was ready: exit $DAEMON_RC$(
+                ((DAEMON_RC > 128)) && echo " (signal $((DAEMON_RC - 128)))")" >&2
+            DAEMON_PID=""
             return 1
         fi
         if [[ "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' \
@@ -249,20 +252,37 @@ daemon_launch() {
     if [[ -z "$PORT" ]]; then
         pick_ports
     fi
+    daemon_launch_raw --data-dir "$DATA_DIR" --listen "127.0.0.1:$PORT" \
+        --raft-listen "127.0.0.1:$RAFT_PORT" "$@"
+}
+
+# daemon_launch_raw ARG...: starts banyand in the background with exactly
+# these arguments (they must make it listen on 127.0.0.1:$PORT), its
+# stderr in a fresh $LOG and its stdout in $LOG.out. Does not wait.
+daemon_launch_raw() {
     B=http://127.0.0.1:$PORT
     DAEMON_SEQ=$((DAEMON_SEQ + 1))
     LOG=$E2E_TMP/daemon-$DAEMON_SEQ.log
-    "$BANYAND" --data-dir "$DATA_DIR" --listen "127.0.0.1:$PORT" \
-        --raft-listen "127.0.0.1:$RAFT_PORT" "$@" 2>"$LOG" >"$LOG.out" &
+    "$BANYAND" "$@" 2>"$LOG" >"$LOG.out" &
     DAEMON_PID=$!
     echo "$DAEMON_PID" >>"$E2E_TMP/pids"
-    echo "# daemon $DAEMON_SEQ: pid $DAEMON_PID on $B, data $DATA_DIR"
+    echo "# daemon $DAEMON_SEQ: pid $DAEMON_PID on $B: banyand $*"
 }
 
 # daemon_start [ARG...]: starts banyand and waits for /readyz. A failure to
 # start counts as a failed check and ends the suite.
 daemon_start() {
     daemon_launch "$@"
+    daemon_wait_started
+}
+
+# daemon_start_raw ARG...: daemon_launch_raw, then waits as daemon_start.
+daemon_start_raw() {
+    daemon_launch_raw "$@"
+    daemon_wait_started
+}
+
+daemon_wait_started() {
     if wait_ready; then
         ok "daemon $DAEMON_SEQ ready on $B"
         return 0
@@ -342,12 +362,17 @@ e2e_cleanup() {
     wait 2>/dev/null
     if ((FAIL > 0 || rc != 0)); then
         dest=$E2E_ARTIFACTS/$E2E_NAME
+        rm -rf "$dest"
         mkdir -p "$dest"
         for f in "$E2E_TMP"/daemon-*.log; do
             [[ -f "$f" ]] || continue
             cp "$f" "$dest/"
             echo "# ---- last lines of $(basename "$f") (kept in $dest) ----"
-            tail -n 20 "$f" | sed 's/^/#   /'
+            if [[ -s "$f" ]]; then
+                tail -n 20 "$f" | sed 's/^/#   /'
+            else
+                echo "#   (empty)"
+            fi
         done
     fi
     if ((E2E_TMP_OWNED)); then

@@ -5,6 +5,8 @@
 #
 # SPDX-License-Identifier: MIT
 
+# jq filters are in single quotes on purpose; daemon_start takes no args.
+# shellcheck disable=SC2016,SC2119
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -80,6 +82,12 @@ expect_status "create /a/plain with only a type" 201 \
 body_is "... defaults: size 0, mode 0644, owner banyan, no ttl, not pinned" \
     '.size == 0 and .mode == "0644" and .owner == "banyan" and .ttl == null and
      .pinned == false and .xattrs == {}'
+expect_status "create /a/kept with ttl, ttl_action and pinned" 201 \
+    -X PUT "$B/api/v1/paths/a/kept" -H "$J" \
+    -d '{"type":"file","ttl":3600000,"ttl_action":"free","pinned":true}'
+body_is "... the answer carries them" \
+    '.ttl == 3600000 and .ttl_action == "free" and .pinned == true'
+expect_status "... delete it" 204 -X DELETE "$B/api/v1/paths/a/kept"
 expect_code "create a file under a file is 409 not_a_directory" 409 not_a_directory \
     -X PUT "$B/api/v1/paths/a/f.txt/g" -H "$J" -d '{"type":"file"}'
 expect_code "mkdir under a file is 409 not_a_directory" 409 not_a_directory \

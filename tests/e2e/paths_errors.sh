@@ -6,6 +6,8 @@
 #
 # SPDX-License-Identifier: MIT
 
+# jq filters are in single quotes on purpose; daemon_start takes no args.
+# shellcheck disable=SC2016,SC2119
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -97,7 +99,9 @@ bad_create "xattrs value 5" '{"type":"file","xattrs":{"k":5}}'
 bad_create "xattrs value null (create)" '{"type":"file","xattrs":{"k":null}}'
 bad_create "xattrs empty key" '{"type":"file","xattrs":{"":"v"}}'
 bad_create "an unknown field" '{"type":"file","colour":"blue"}'
-bad_create "a field of PATCH only (ttl)" '{"type":"file","ttl":5}'
+bad_create "a field of PATCH only (mtime)" '{"type":"file","mtime":5}'
+bad_create "ttl: -1" '{"type":"file","ttl":-1}'
+bad_create "pinned: \"yes\"" '{"type":"file","pinned":"yes"}'
 bad_create "a duplicate key" '{"type":"file","type":"directory"}'
 bad_create "a \\u0000 in a string" '{"type":"file","owner":"a\u0000b"}'
 bad_create "invalid UTF-8 in the body" $'{"type":"file","owner":"\xff\xfe"}'

@@ -13,11 +13,11 @@
 #
 # Each step runs with a time limit and its output is shown as it comes.
 # The output ends with a summary: the cmocka summary of each unit test
-# binary, the result of each stress run, the lint and each e2e suite, then
-# the line "N passed, M failed", where each cmocka test, each stress run,
-# the lint and each check of an e2e suite counts once (a step that dies
-# without saying what failed counts as one failure). The exit status is
-# nonzero when anything failed. The daemon logs and the output of a
+# binary, the result of each stress run, the lint and each e2e suite, a
+# line counting every result (each cmocka test, stress run, lint and e2e
+# check once; a step that dies without saying what failed counts as one
+# failure), and last the line "N passed, M failed" of the end-to-end
+# suites' checks. The exit status is nonzero when anything failed. The daemon logs and the output of a
 # failing e2e suite are kept in tests/artifacts/<suite>/.
 #
 # Environment: E2E_TIMEOUT (seconds per e2e suite, default 240),
@@ -46,8 +46,10 @@ LINT_TIMEOUT=${LINT_TIMEOUT:-300}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-PASS=0
+PASS=0 # every counted result: cmocka tests, stress runs, lint, e2e checks
 FAIL=0
+E2E_PASS=0 # the checks of the end-to-end suites: the last line
+E2E_FAIL=0
 SUMMARY=()
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/banyan-run.XXXXXX")
 CHILD=""
@@ -218,11 +220,14 @@ run_e2e_one() {
     notok=$(grep -c '^not ok - ' "$out" || true)
     PASS=$((PASS + ok))
     FAIL=$((FAIL + notok))
+    E2E_PASS=$((E2E_PASS + ok))
+    E2E_FAIL=$((E2E_FAIL + notok))
     if [[ "$RC" == 0 && "$notok" == 0 ]]; then
         summary "e2e $name: $ok passed, 0 failed"
     else
         if [[ "$notok" == 0 ]]; then
             FAIL=$((FAIL + 1)) # it died without saying which check failed
+            E2E_FAIL=$((E2E_FAIL + 1))
         fi
         summary "e2e $name: $ok passed, $notok failed, exit $RC$([[ $RC == 124 ]] && echo " (timed out after ${E2E_TIMEOUT}s)")"
         dest=$ARTIFACTS/$name
@@ -304,7 +309,8 @@ banner "summary ($((SECONDS - start)) s)"
 for line in "${SUMMARY[@]}"; do
     echo "$line"
 done
-echo "$PASS passed, $FAIL failed"
+echo "all steps (unit tests, stress runs, lint, e2e checks): $PASS passed, $FAIL failed"
+echo "$E2E_PASS passed, $E2E_FAIL failed"
 if ((FAIL > 0)); then
     exit 1
 fi

@@ -44,7 +44,7 @@ ALL_LDFLAGS := $(LDFLAGS_BASE) $(MODE_LDFLAGS) $(LDFLAGS)
 CORE_SRCS := \
 	src/errcode.c \
 	src/mem.c \
-	src/fsutil.c \
+	src/datadir.c \
 	src/log.c \
 	src/path.c \
 	src/inode.c \

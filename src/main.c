@@ -16,7 +16,7 @@
 #include "errcode.h"
 #include "http_server.h"
 #include "log.h"
-#include "fsutil.h"
+#include "datadir.h"
 #include "ns.h"
 #include "repl.h"
 #include "store.h"
@@ -61,13 +61,13 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (fs_mkdir_p(cfg.data_dir) != 0) {
+    if (datadir_mkdir_p(cfg.data_dir) != 0) {
         log_error("main", "data dir %s: %s", cfg.data_dir, strerror(errno));
         rc = 1;
         goto out;
     }
     /* One daemon a data dir: a second would write the same log and store. */
-    if (fs_lock_dir(cfg.data_dir, errmsg, sizeof(errmsg)) < 0) {
+    if (datadir_lock(cfg.data_dir, errmsg, sizeof(errmsg)) < 0) {
         log_error("main", "%s", errmsg);
         rc = 1;
         goto out;

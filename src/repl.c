@@ -25,7 +25,7 @@
 #include <uv.h>
 
 #include "fsm.h"
-#include "fsutil.h"
+#include "datadir.h"
 #include "log.h"
 #include "mem.h"
 #include "store.h"
@@ -545,7 +545,7 @@ int repl_start(struct repl **out, const struct repl_options *opts,
         inc = (uint32_t)mono_ms();
     }
     r->incarnation = (uint64_t)inc << 32;
-    if (fs_mkdir_p(r->dir) != 0) {
+    if (datadir_mkdir_p(r->dir) != 0) {
         bn_errmsg_printf(errmsg, "raft: create %s: %s", r->dir,
                          strerror(errno));
         rv = BN_EIO;

@@ -1,9 +1,9 @@
 /*
- * fsutil: small helpers for the daemon's own files.
+ * datadir: make and hold the daemon's data directory (datadir.h).
  *
  * SPDX-License-Identifier: MIT
  */
-#include "fsutil.h"
+#include "datadir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int fs_mkdir_p(const char *dir)
+int datadir_mkdir_p(const char *dir)
 {
     char tmp[4096];
     size_t n = strlen(dir);
@@ -35,7 +35,7 @@ int fs_mkdir_p(const char *dir)
     return mkdir(tmp, 0750) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int fs_lock_dir(const char *dir, char *errmsg, size_t errmsg_size)
+int datadir_lock(const char *dir, char *errmsg, size_t errmsg_size)
 {
     char path[4200];
     char pid[32];

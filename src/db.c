@@ -76,6 +76,7 @@ static const char *const sql[S_N] = {
 struct db {
     sqlite3 *conn;
     bool writer;
+    uint64_t wal_frames; /* writer: frames in the WAL after its last commit */
     sqlite3_stmt *st[S_N];
 };
 
@@ -106,12 +107,28 @@ static int fail(struct db *db, int rc, const char *what,
     return map_rc(rc);
 }
 
-int db_open(struct db **out, const char *path, bool writer,
+static int wal_hook(void *arg, sqlite3 *conn, const char *name, int frames)
+{
+    struct db *db = arg;
+
+    (void)conn;
+    (void)name;
+    db->wal_frames = frames > 0 ? (uint64_t)frames : 0;
+    return SQLITE_OK;
+}
+
+uint64_t db_wal_frames(const struct db *db)
+{
+    return db->wal_frames;
+}
+
+int db_open(struct db **out, const char *path, enum db_role role,
             char errmsg[BN_ERRMSG_SIZE])
 {
     struct db *db = bn_calloc(1, sizeof(*db));
-    int flags = writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                       : SQLITE_OPEN_READONLY;
+    bool writer = role == DB_WRITER;
+    int flags = role == DB_READER ? SQLITE_OPEN_READONLY
+                                  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     int rc;
 
     db->writer = writer;
@@ -124,7 +141,7 @@ int db_open(struct db **out, const char *path, bool writer,
     if (writer) {
         rc = sqlite3_exec(db->conn,
                           "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                          "PRAGMA wal_autocheckpoint=4096;",
+                          "PRAGMA wal_autocheckpoint=0;",
                           NULL, NULL, NULL);
         if (rc == SQLITE_OK) {
             rc = sqlite3_exec(db->conn, schema, NULL, NULL, NULL);
@@ -133,6 +150,11 @@ int db_open(struct db **out, const char *path, bool writer,
             rc = fail(db, rc, "create schema", errmsg);
             goto err_after_open;
         }
+        (void)sqlite3_wal_hook(db->conn, wal_hook, db);
+    }
+    if (role == DB_CHECKPOINTER) {
+        *out = db; /* needs no statements */
+        return 0;
     }
     (void)sqlite3_exec(db->conn, "PRAGMA cache_size=-8192;", NULL, NULL, NULL);
     for (int i = 0; i < S_N; i++) {
@@ -400,7 +422,11 @@ int db_sync(struct db *db, char errmsg[BN_ERRMSG_SIZE])
     int rc = sqlite3_wal_checkpoint_v2(db->conn, NULL,
                                        SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    if (rc == SQLITE_BUSY) {
+        bn_errmsg_printf(errmsg, "checkpoint: another one is running");
+        return BN_EBUSY;
+    }
+    if (rc != SQLITE_OK) {
         return fail(db, rc, "checkpoint", errmsg);
     }
     return 0;

@@ -2,8 +2,10 @@
  * db: the SQLite tier (the only file that includes <sqlite3.h>).
  *
  * One struct db is one connection with its statements prepared once. The
- * store opens one read-write connection (used only by the apply thread) and
- * a pool of read-only ones. The database is in WAL mode with
+ * store opens one read-write connection (used only by the apply thread), a
+ * pool of read-only ones, and one that checkpoints the WAL in the
+ * background, so a commit never stalls on copying the WAL into the
+ * database (the writer's automatic checkpoints are off). The database is in WAL mode with
  * synchronous=NORMAL: a commit survives a crash of the process at once and
  * a power loss after the next WAL sync (db_sync); the raft log, which is
  * fsync'd, covers the gap. SQLITE_* codes are mapped here: BUSY to BN_EBUSY,
@@ -30,9 +32,15 @@
 
 struct db;
 
-/* Open @path; @writer creates the schema and may write. Returns 0 and *out
- * or an error. Free with db_close(). */
-int db_open(struct db **out, const char *path, bool writer,
+enum db_role {
+    DB_READER,       /* read-only */
+    DB_WRITER,       /* creates the schema and writes; never checkpoints */
+    DB_CHECKPOINTER, /* only copies the WAL into the database (db_sync) */
+};
+
+/* Open @path for @role. Returns 0 and *out or an error. Free with
+ * db_close(). */
+int db_open(struct db **out, const char *path, enum db_role role,
             char errmsg[BN_ERRMSG_SIZE]);
 void db_close(struct db *db);
 
@@ -59,8 +67,14 @@ int db_meta_get(struct db *db, const char *key, uint64_t *value,
 int db_meta_set(struct db *db, const char *key, uint64_t value,
                 char errmsg[BN_ERRMSG_SIZE]);
 
-/* Sync the WAL to disk (a passive checkpoint). */
+/* Sync the WAL to disk and copy it into the database as far as readers
+ * allow (a passive checkpoint); it never blocks the writer. Returns 0,
+ * BN_EBUSY when another connection is checkpointing (nothing was synced),
+ * or an error. */
 int db_sync(struct db *db, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Frames in the WAL after the writer's last commit. Writer only. */
+uint64_t db_wal_frames(const struct db *db);
 
 /* A trashed subtree root (parent 0, id != 1) into *ino, 0 when none. */
 int db_trash_pick(struct db *db, bn_ino *ino, char errmsg[BN_ERRMSG_SIZE]);

@@ -43,7 +43,62 @@ struct store {
     _Atomic uint64_t commits;
     _Atomic uint64_t applied_committed;
     _Atomic uint64_t inodes; /* live rows, including the trash */
+    /* background checkpoints of the WAL */
+    struct db *ck;
+    pthread_t ck_thread;
+    bool ck_started;
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_cv;
+    bool ck_wanted;        /* under ck_mu */
+    bool ck_stop;          /* under ck_mu */
 };
+
+/* The checkpointer copies the WAL into the database once it holds this
+ * many frames (pages), or every CHECKPOINT_IDLE_S seconds. */
+#define CHECKPOINT_FRAMES 4096
+#define CHECKPOINT_IDLE_S 5
+
+static void *checkpointer_main(void *arg)
+{
+    struct store *st = arg;
+    char errmsg[BN_ERRMSG_SIZE];
+
+    pthread_mutex_lock(&st->ck_mu);
+    while (!st->ck_stop) {
+        struct timespec until;
+
+        if (!st->ck_wanted) {
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += CHECKPOINT_IDLE_S;
+            (void)pthread_cond_timedwait(&st->ck_cv, &st->ck_mu, &until);
+            if (st->ck_stop) {
+                break;
+            }
+        }
+        st->ck_wanted = false;
+        pthread_mutex_unlock(&st->ck_mu);
+        int rc = db_sync(st->ck, errmsg);
+        if (rc != 0 && rc != BN_EBUSY) {
+            log_warn("store", "background checkpoint: %s", errmsg);
+        }
+        pthread_mutex_lock(&st->ck_mu);
+    }
+    pthread_mutex_unlock(&st->ck_mu);
+    return NULL;
+}
+
+static void checkpointer_stop(struct store *st)
+{
+    if (!st->ck_started) {
+        return;
+    }
+    pthread_mutex_lock(&st->ck_mu);
+    st->ck_stop = true;
+    pthread_cond_signal(&st->ck_cv);
+    pthread_mutex_unlock(&st->ck_mu);
+    pthread_join(st->ck_thread, NULL);
+    st->ck_started = false;
+}
 
 int store_open(struct store **out, const struct store_options *opts,
                char errmsg[BN_ERRMSG_SIZE])
@@ -56,7 +111,12 @@ int store_open(struct store **out, const struct store_options *opts,
     pthread_cond_init(&st->pool_cv, NULL);
     pthread_mutex_init(&st->commit_mu, NULL);
     pthread_cond_init(&st->commit_cv, NULL);
-    rc = db_open(&st->w, opts->path, true, errmsg);
+    pthread_mutex_init(&st->ck_mu, NULL);
+    pthread_cond_init(&st->ck_cv, NULL);
+    rc = db_open(&st->w, opts->path, DB_WRITER, errmsg);
+    if (rc == 0) {
+        rc = db_open(&st->ck, opts->path, DB_CHECKPOINTER, errmsg);
+    }
     if (rc != 0) {
         goto err;
     }
@@ -83,13 +143,19 @@ int store_open(struct store **out, const struct store_options *opts,
     st->readers = bn_calloc(st->n_readers, sizeof(*st->readers));
     st->free_readers = bn_calloc(st->n_readers, sizeof(*st->free_readers));
     for (size_t i = 0; i < st->n_readers; i++) {
-        rc = db_open(&st->readers[i], opts->path, false, errmsg);
+        rc = db_open(&st->readers[i], opts->path, DB_READER, errmsg);
         if (rc != 0) {
             goto err;
         }
         st->free_readers[st->n_free++] = st->readers[i];
     }
     st->cache = cache_new(opts->cache_bytes);
+    if (pthread_create(&st->ck_thread, NULL, checkpointer_main, st) != 0) {
+        bn_errmsg_printf(errmsg, "cannot start the checkpoint thread");
+        rc = BN_EINTERNAL;
+        goto err;
+    }
+    st->ck_started = true;
     *out = st;
     return 0;
 
@@ -106,9 +172,11 @@ void store_close(struct store *st)
     if (st == NULL) {
         return;
     }
-    if (st->w != NULL && st->in_txn && store_commit(st, true, errmsg) != 0) {
+    checkpointer_stop(st);
+    if (st->w != NULL && store_commit(st, true, errmsg) != 0) {
         log_error("store", "final commit: %s", errmsg);
     }
+    db_close(st->ck);
     for (size_t i = 0; st->readers != NULL && i < st->n_readers; i++) {
         db_close(st->readers[i]);
     }
@@ -120,6 +188,8 @@ void store_close(struct store *st)
     pthread_cond_destroy(&st->pool_cv);
     pthread_mutex_destroy(&st->commit_mu);
     pthread_cond_destroy(&st->commit_cv);
+    pthread_mutex_destroy(&st->ck_mu);
+    pthread_cond_destroy(&st->ck_cv);
     free(st);
 }
 
@@ -367,6 +437,24 @@ int store_commit(struct store *st, bool durable, char errmsg[BN_ERRMSG_SIZE])
         }
         st->in_txn = false;
         cache_commit(st->cache);
+        uint64_t frames = db_wal_frames(st->w);
+
+        if (frames >= 2 * CHECKPOINT_FRAMES) {
+            /* The background checkpoints never catch up with a busy
+             * writer, and only the writer can restart the WAL: finish the
+             * copy here (little is left) so the next commit starts the WAL
+             * over instead of growing it. */
+            char why[BN_ERRMSG_SIZE];
+
+            if (db_sync(st->w, why) != 0) {
+                log_debug("store", "checkpoint: %s", why);
+            }
+        } else if (frames >= CHECKPOINT_FRAMES) {
+            pthread_mutex_lock(&st->ck_mu);
+            st->ck_wanted = true;
+            pthread_cond_signal(&st->ck_cv);
+            pthread_mutex_unlock(&st->ck_mu);
+        }
         atomic_store(&st->applied_committed, st->applied);
         atomic_fetch_add(&st->commits, 1);
         pthread_mutex_lock(&st->commit_mu);
@@ -374,8 +462,15 @@ int store_commit(struct store *st, bool durable, char errmsg[BN_ERRMSG_SIZE])
         pthread_cond_broadcast(&st->commit_cv);
         pthread_mutex_unlock(&st->commit_mu);
     }
-    if (durable) {
+    /* Durable: the WAL must reach the disk; wait out a background
+     * checkpoint that holds the checkpoint lock (bounded). */
+    for (int tries = 0; durable && tries < 5000; tries++) {
         rc = db_sync(st->w, errmsg);
+        if (rc != BN_EBUSY) {
+            break;
+        }
+        struct timespec ms = {0, 1000000};
+        (void)nanosleep(&ms, NULL);
     }
     return rc;
 }

@@ -56,6 +56,7 @@ CORE_SRCS := \
 	src/ns.c \
 	src/config.c \
 	src/fsm.c \
+	src/ttl.c \
 	src/repl.c
 
 # The HTTP surface.
@@ -79,6 +80,7 @@ UNIT_TESTS := \
 	test_cmd \
 	test_store \
 	test_fsm \
+	test_ttl \
 	test_codec
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -124,6 +126,7 @@ $(eval $(call unit_test,test_cmd,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o))
 $(eval $(call unit_test,test_store,$(STORE_OBJS)))
 FIXTURE_OBJS := $(BUILD)/tests/support/ns_fixture.o
 $(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
+$(eval $(call unit_test,test_ttl,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
 	$(BUILD)/api/codec.o $(BUILD)/api/http_problem.o))
 

@@ -28,6 +28,10 @@ static const char schema[] =
     " pinned INTEGER NOT NULL, nchildren INTEGER NOT NULL,"
     " version INTEGER NOT NULL, xattrs BLOB);"
     "CREATE UNIQUE INDEX IF NOT EXISTS inodes_edge ON inodes(parent, name);"
+    /* Inodes with a TTL by the time they expire (Alluxio's rule: the TTL
+     * counts from creation). Partial: costs nothing for the others. */
+    "CREATE INDEX IF NOT EXISTS inodes_expiry ON inodes(ctime + ttl)"
+    " WHERE ttl >= 0;"
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY,"
     " value INTEGER NOT NULL);";
 
@@ -46,6 +50,7 @@ enum stmt_id {
     S_CHILDREN,
     S_TO_TRASH,
     S_COUNT,
+    S_EXPIRED,
     S_N,
 };
 
@@ -71,6 +76,8 @@ static const char *const sql[S_N] = {
     [S_TO_TRASH] = "UPDATE inodes SET parent = 0, name = CAST(id AS TEXT) "
                    "WHERE id = ?1",
     [S_COUNT] = "SELECT count(*) FROM inodes",
+    [S_EXPIRED] = "SELECT id FROM inodes WHERE ttl >= 0 AND ctime + ttl <= ?1 "
+                  "AND parent != 0 ORDER BY ctime + ttl LIMIT ?2",
 };
 
 struct db {
@@ -467,6 +474,26 @@ int db_children(struct db *db, bn_ino parent, unsigned max, bn_ino *ids,
     }
     if (rc != SQLITE_DONE) {
         n = fail(db, rc, "children", errmsg);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return n;
+}
+
+int db_expired(struct db *db, int64_t now_ms, unsigned max, bn_ino *ids,
+               char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_EXPIRED];
+    int n = 0;
+    int rc;
+
+    sqlite3_bind_int64(s, 1, now_ms);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ids[n++] = (bn_ino)sqlite3_column_int64(s, 0);
+    }
+    if (rc != SQLITE_DONE) {
+        n = fail(db, rc, "expired", errmsg);
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);

@@ -84,6 +84,11 @@ int db_trash_pick(struct db *db, bn_ino *ino, char errmsg[BN_ERRMSG_SIZE]);
 int db_children(struct db *db, bn_ino parent, unsigned max, bn_ino *ids,
                 int *types, uint64_t *nchildren, char errmsg[BN_ERRMSG_SIZE]);
 
+/* Up to @max ids of inodes whose TTL has run out at @now_ms (ctime + ttl
+ * <= now), the earliest first. Returns the count or an error. */
+int db_expired(struct db *db, int64_t now_ms, unsigned max, bn_ino *ids,
+               char errmsg[BN_ERRMSG_SIZE]);
+
 /* Reparent @ino to the trash (parent 0, name = its id). */
 int db_move_to_trash(struct db *db, bn_ino ino, char errmsg[BN_ERRMSG_SIZE]);
 

@@ -185,6 +185,65 @@ int ns_stat(struct ns *ns, const struct path *p, struct inode *out,
     return rc;
 }
 
+int ns_path_of(struct ns *ns, bn_ino id, char *out, size_t cap,
+               char errmsg[BN_ERRMSG_SIZE])
+{
+    char *names[PATH_DEPTH_MAX + 1];
+    size_t n = 0;
+    size_t len = 0;
+    int rc = 0;
+
+    while (id != INODE_ROOT_ID) {
+        struct inode ino = {0};
+
+        if (n == PATH_DEPTH_MAX + 1) {
+            bn_errmsg_printf(errmsg, "inode %llu is deeper than %d levels",
+                             (unsigned long long)id, PATH_DEPTH_MAX);
+            rc = BN_EINVALPATH;
+            break;
+        }
+        rc = store_get(ns->st, id, &ino, errmsg);
+        if (rc == 0 && ino.parent == 0) {
+            bn_errmsg_printf(errmsg, "inode %llu is in a deleted subtree",
+                             (unsigned long long)id);
+            rc = BN_ENOTFOUND;
+        }
+        if (rc != 0) {
+            inode_clear(&ino);
+            break;
+        }
+        names[n++] = ino.name;
+        len += strlen(ino.name) + 1;
+        ino.name = NULL;
+        id = ino.parent;
+        inode_clear(&ino);
+    }
+    if (rc == 0 && (len + 2 > cap)) {
+        bn_errmsg_printf(errmsg, "the path is longer than %zu bytes", cap);
+        rc = BN_EINVALPATH;
+    }
+    if (rc == 0) {
+        char *p = out;
+
+        *p = '\0';
+        if (n == 0) {
+            *p++ = '/';
+        }
+        for (size_t i = n; i > 0; i--) {
+            size_t k = strlen(names[i - 1]);
+
+            *p++ = '/';
+            memcpy(p, names[i - 1], k);
+            p += k;
+        }
+        *p = '\0';
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(names[i]);
+    }
+    return rc;
+}
+
 int ns_list(struct ns *ns, const struct path *p, const char *after,
             size_t limit, struct ns_page *out, char errmsg[BN_ERRMSG_SIZE])
 {

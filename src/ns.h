@@ -50,6 +50,14 @@ struct ns_page {
 struct ns *ns_new(struct store *st, unsigned lock_stripes);
 void ns_free(struct ns *ns);
 
+/* The path of inode @id into @out (at most @cap bytes with the NUL), by
+ * its parents. Returns 0, BN_ENOTFOUND when @id is gone or no longer
+ * reachable from the root (a deleted subtree), BN_EINVALPATH when the path
+ * does not fit, or a store error. Apply thread (it reads what apply has
+ * not committed yet). */
+int ns_path_of(struct ns *ns, bn_ino id, char *out, size_t cap,
+               char errmsg[BN_ERRMSG_SIZE]);
+
 /* The status of @p into @out (free with inode_clear()). Returns 0,
  * BN_ENOTFOUND, BN_ENOTDIR (a parent is a file) or a store error, with the
  * reason in @errmsg. Any thread. */

@@ -29,8 +29,10 @@
 #include "log.h"
 #include "mem.h"
 #include "store.h"
+#include "ttl.h"
 
 #define TICK_MS 50
+#define TTL_SWEEP_MS 1000 /* how often the leader looks for expired inodes */
 /* Batches proposed and not yet applied, at most. While they are in flight,
  * new commands gather in the queue and go out as one larger batch when one
  * lands: group commit. Two keeps the log busy (one batch writing, the next
@@ -77,6 +79,7 @@ struct repl {
     bool barrier_busy;
     uint64_t ready_term;     /* term whose barrier has been applied */
     struct fsm *fsm;
+    struct ns *ns;
     struct store *st;
     pthread_t thread;
     bool thread_started;
@@ -91,6 +94,8 @@ struct repl {
     uint64_t next_seq;
     struct batch *pending;   /* proposed, not yet answered */
     unsigned inflight;       /* proposed, apply_cb not yet called */
+    uint64_t ttl_next_ms;    /* monotonic time of the next TTL sweep */
+    unsigned ttl_waiting;    /* expiry commands not yet answered */
     bool closing;
 };
 
@@ -454,6 +459,46 @@ static void reclaim_step(struct repl *r)
     }
 }
 
+static void ttl_done(void *arg, struct cmd_result *res)
+{
+    struct repl *r = arg;
+
+    r->ttl_waiting--;
+    /* Changed or gone since the sweep saw it: the next sweep judges it
+     * again. Anything else is worth a look. */
+    if (res->rc != 0 && res->rc != BN_EPRECOND && res->rc != BN_ENOTFOUND) {
+        log_warn("ttl", "%s", res->errmsg);
+    }
+    cmd_result_free(res);
+}
+
+/* The leader proposes the expiry of inodes whose TTL has run out, one
+ * sweep at a time (ttl.h). */
+static void ttl_step(struct repl *r, uint64_t now)
+{
+    struct cmd *cmds[TTL_SWEEP_MAX];
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    int n;
+
+    if (!r->ready || r->closing || r->ttl_waiting > 0 || now < r->ttl_next_ms) {
+        return;
+    }
+    r->ttl_next_ms = now + TTL_SWEEP_MS;
+    n = ttl_commands(r->ns, r->st, (int64_t)now_ms(), TTL_SWEEP_MAX, cmds,
+                     errmsg);
+    if (n < 0) {
+        log_error("ttl", "sweep: %s", errmsg);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        log_info("ttl", "%s expired: %s", cmds[i]->path,
+                 cmds[i]->op == CMD_DELETE ? "delete" : "clear the ttl");
+        if (repl_submit(r, cmds[i], ttl_done, r) == 0) {
+            r->ttl_waiting++;
+        }
+    }
+}
+
 static void timer_cb(uv_timer_t *t)
 {
     struct repl *r = t->data;
@@ -461,6 +506,7 @@ static void timer_cb(uv_timer_t *t)
     struct batch *b = r->pending;
 
     reclaim_step(r);
+    ttl_step(r, now);
     expire_queued(r, now);
     drain(r);
 
@@ -552,6 +598,7 @@ int repl_start(struct repl **out, const struct repl_options *opts,
         goto err;
     }
     r->st = st;
+    r->ns = ns;
     r->fsm = fsm_new(ns, st, fsm_deliver, r);
     uv_loop_init(&r->loop);
     rv = raft_uv_tcp_init(&r->transport, &r->loop);

@@ -533,6 +533,12 @@ int store_reclaim(struct store *st, unsigned max, char errmsg[BN_ERRMSG_SIZE])
     return done;
 }
 
+int store_expired(struct store *st, int64_t now_ms, unsigned max, bn_ino *ids,
+                  char errmsg[BN_ERRMSG_SIZE])
+{
+    return db_expired(st->w, now_ms, max, ids, errmsg);
+}
+
 bool store_has_trash(struct store *st)
 {
     return st->trash;

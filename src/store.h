@@ -129,6 +129,12 @@ int store_reclaim(struct store *st, unsigned max,
 /* Whether the trash may hold rows to reclaim. Apply thread only. */
 bool store_has_trash(struct store *st);
 
+/* Up to @max ids of inodes whose TTL has run out at @now_ms, earliest
+ * first, as the apply thread sees them (the open transaction included).
+ * Returns the count or an error. Apply thread only. */
+int store_expired(struct store *st, int64_t now_ms, unsigned max, bn_ino *ids,
+                  char errmsg[BN_ERRMSG_SIZE]);
+
 /* ---- state -------------------------------------------------------------- */
 
 /* The last applied index that the store holds (committed or pending). */

@@ -92,7 +92,7 @@ BANYAND := $(BUILD)/banyand
 BENCH_BINS := $(BUILD)/tests/bench/loadgen $(BUILD)/tests/bench/bare_http \
 	$(BUILD)/tests/bench/bulkload
 
-.PHONY: all run test test-unit test-stress test-tsan test-e2e lint-openapi \
+.PHONY: all run test format lint test-unit test-stress test-tsan test-e2e lint-openapi \
 	bench deps clean check-deps
 
 all: $(BANYAND)
@@ -206,6 +206,20 @@ lint-openapi: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory MODE=release all $(BENCH_BINS)
 	$(Q)tests/bench/bench.sh
+
+# C sources the formatter and the linters read.
+C_FILES := $(wildcard src/*.[ch] api/*.[ch] tests/unit/*.c tests/support/*.[ch] \
+	tests/stress/*.c tests/bench/*.c)
+
+format:
+	clang-format -i $(C_FILES)
+
+# Style and static checks (STYLE.md): the formatter, cppcheck, the OpenAPI
+# linter.
+lint: lint-openapi
+	clang-format --dry-run --Werror $(C_FILES)
+	cppcheck --enable=warning,performance,portability --inline-suppr \
+		--error-exitcode=1 -q -D_GNU_SOURCE -Isrc -Iapi src api
 
 clean:
 	rm -rf build

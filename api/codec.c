@@ -434,7 +434,8 @@ static int get_xattrs(json_t *v, const char *name, bool allow_null,
     }
     c->xattrs = bn_calloc(n, sizeof(*c->xattrs));
     c->n_xattrs = 0;
-    json_object_foreach (v, key, val) {
+    json_object_foreach(v, key, val)
+    {
         struct xattr *xa = &c->xattrs[c->n_xattrs];
         size_t klen = strlen(key);
 
@@ -576,7 +577,8 @@ static int decode_fields(json_t *obj, const struct field_row *rows, bool patch,
     const char *key;
     json_t *v;
 
-    json_object_foreach (obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         const struct field_row *r = rows;
         int rc;
 
@@ -653,7 +655,8 @@ int codec_decode_rename(const char *body, size_t len, size_t max,
     if (rc != 0) {
         return rc;
     }
-    json_object_foreach (obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         if (strcmp(key, "to") != 0) {
             bn_errmsg_printf(errmsg, "unknown field '%.*s'", FIELD_QUOTE_MAX,
                              key);

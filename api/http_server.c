@@ -46,13 +46,14 @@
 #include "http_problem.h"
 #include "http_router.h"
 
-#define LISTEN_BACKLOG    1024
-#define IDLE_TIMEOUT_S    60          /* an idle keep-alive connection */
-#define CONN_MEMORY_BYTES (32 * 1024) /* request line + headers; MHD
-                                       * zeroes it for every request */
-#define DISCARD_MAX       (64u << 20) /* body past the limit read, then close */
-#define THREADS_MAX       256
-#define DRAIN_EXTRA_MS    1000 /* after forcing the last writes out */
+#define LISTEN_BACKLOG 1024
+#define IDLE_TIMEOUT_S 60 /* an idle keep-alive connection */
+#define CONN_MEMORY_BYTES                                                      \
+    (32 * 1024)                    /* request line + headers; MHD              \
+                                    * zeroes it for every request */
+#define DISCARD_MAX    (64u << 20) /* body past the limit read, then close */
+#define THREADS_MAX    256
+#define DRAIN_EXTRA_MS 1000 /* after forcing the last writes out */
 
 enum stage {
     STAGE_NEW = 0,  /* headers not looked at yet */

@@ -21,11 +21,11 @@ enum entry_kind {
 struct entry {
     int kind;
     bool dirty;
-    bool gone;          /* ENTRY_INODE: deleted */
-    bool in_edge;       /* linked in the edge table */
-    bool in_id;         /* linked in the id table */
-    struct inode ino;   /* ENTRY_EDGE uses parent and name only */
-    size_t charge;      /* bytes charged to the budget */
+    bool gone;        /* ENTRY_INODE: deleted */
+    bool in_edge;     /* linked in the edge table */
+    bool in_id;       /* linked in the id table */
+    struct inode ino; /* ENTRY_EDGE uses parent and name only */
+    size_t charge;    /* bytes charged to the budget */
     struct entry *id_next;
     struct entry *edge_next;
     struct entry *prev; /* LRU (clean) or dirty list */
@@ -165,8 +165,7 @@ static struct entry *id_find(struct cache *c, bn_ino ino)
     return NULL;
 }
 
-static struct entry *edge_find(struct cache *c, bn_ino parent,
-                               const char *name)
+static struct entry *edge_find(struct cache *c, bn_ino parent, const char *name)
 {
     struct entry *e = *edge_chain(&c->by_edge, parent, name);
 

@@ -170,13 +170,14 @@ static void w_batch(struct wbuf *w, const struct cmd *const *cmds, size_t n,
 }
 
 void *cmd_batch_encode(const struct cmd *const *cmds, size_t n,
-                       const struct cmd_batch_hdr *hdr,
-                       void *(*alloc)(size_t), size_t *len)
+                       const struct cmd_batch_hdr *hdr, void *(*alloc)(size_t),
+                       size_t *len)
 {
     struct wbuf w = {NULL, 0};
     w_batch(&w, cmds, n, hdr);
     size_t want = w.len;
-    size_t padded = (want + CMD_BATCH_ALIGN - 1) & ~(size_t)(CMD_BATCH_ALIGN - 1);
+    size_t padded =
+        (want + CMD_BATCH_ALIGN - 1) & ~(size_t)(CMD_BATCH_ALIGN - 1);
     unsigned char *buf = alloc(padded);
     if (buf == NULL) {
         abort(); /* out of memory: nothing sane to do */
@@ -332,13 +333,11 @@ int cmd_batch_decode(const void *buf, size_t len, struct cmd_batch_hdr *hdr,
         return BN_ECORRUPT;
     }
     /* Each command takes at least its 4-byte length. */
-    if (hdr->count > CMD_BATCH_MAX ||
-        hdr->count > (size_t)(r.end - r.p) / 4) {
+    if (hdr->count > CMD_BATCH_MAX || hdr->count > (size_t)(r.end - r.p) / 4) {
         bn_errmsg_printf(errmsg, "batch claims %u commands", hdr->count);
         return BN_ECORRUPT;
     }
-    struct cmd **out = bn_calloc(hdr->count > 0 ? hdr->count : 1,
-                                 sizeof(*out));
+    struct cmd **out = bn_calloc(hdr->count > 0 ? hdr->count : 1, sizeof(*out));
     int rc = 0;
     uint32_t i;
     for (i = 0; i < hdr->count; i++) {

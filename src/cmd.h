@@ -27,47 +27,47 @@
 #include "errcode.h"
 #include "inode.h"
 
-#define CMD_MAGIC 0x31434e42u /* "BNC1" */
-#define CMD_BATCH_MAX 4096    /* commands per raft entry */
-#define CMD_BATCH_ALIGN 8     /* bytes; raft log entries are whole words */
+#define CMD_MAGIC       0x31434e42u /* "BNC1" */
+#define CMD_BATCH_MAX   4096        /* commands per raft entry */
+#define CMD_BATCH_ALIGN 8 /* bytes; raft log entries are whole words */
 
 enum cmd_op {
-    CMD_CREATE = 1, /* create path (type, mode, owner, ...) */
+    CMD_CREATE = 1,  /* create path (type, mode, owner, ...) */
     CMD_SETATTR = 2, /* set the attributes named in flags */
-    CMD_DELETE = 3, /* delete path (CMD_F_RECURSIVE) */
-    CMD_RENAME = 4, /* rename path to @to */
+    CMD_DELETE = 3,  /* delete path (CMD_F_RECURSIVE) */
+    CMD_RENAME = 4,  /* rename path to @to */
 };
 
 /* Which optional fields a command carries. */
-#define CMD_F_RECURSIVE (1u << 0)
-#define CMD_F_MODE (1u << 1)
-#define CMD_F_OWNER (1u << 2)
-#define CMD_F_GROUP (1u << 3)
-#define CMD_F_MTIME (1u << 4)
-#define CMD_F_TTL (1u << 5)
+#define CMD_F_RECURSIVE  (1u << 0)
+#define CMD_F_MODE       (1u << 1)
+#define CMD_F_OWNER      (1u << 2)
+#define CMD_F_GROUP      (1u << 3)
+#define CMD_F_MTIME      (1u << 4)
+#define CMD_F_TTL        (1u << 5)
 #define CMD_F_TTL_ACTION (1u << 6)
-#define CMD_F_PINNED (1u << 7)
-#define CMD_F_SIZE (1u << 8)
+#define CMD_F_PINNED     (1u << 7)
+#define CMD_F_SIZE       (1u << 8)
 #define CMD_F_BLOCK_SIZE (1u << 9)
-#define CMD_F_IF_MATCH (1u << 10)
-#define CMD_F_XATTRS (1u << 11)
+#define CMD_F_IF_MATCH   (1u << 10)
+#define CMD_F_XATTRS     (1u << 11)
 
 struct cmd {
-    int op;            /* enum cmd_op */
-    int type;          /* CMD_CREATE: enum inode_type */
-    uint32_t flags;    /* CMD_F_* */
-    char *path;        /* normalised absolute path; owned */
-    char *to;          /* CMD_RENAME: normalised destination; owned */
+    int op;         /* enum cmd_op */
+    int type;       /* CMD_CREATE: enum inode_type */
+    uint32_t flags; /* CMD_F_* */
+    char *path;     /* normalised absolute path; owned */
+    char *to;       /* CMD_RENAME: normalised destination; owned */
     uint32_t mode;
-    char *owner;       /* owned */
-    char *group;       /* owned */
+    char *owner; /* owned */
+    char *group; /* owned */
     uint64_t size;
     uint64_t block_size;
     int64_t mtime_ms;
-    int64_t ttl_ms;    /* -1 clears the ttl */
+    int64_t ttl_ms; /* -1 clears the ttl */
     int ttl_action;
     bool pinned;
-    bn_ino match_id;   /* CMD_F_IF_MATCH: expected id and version */
+    bn_ino match_id; /* CMD_F_IF_MATCH: expected id and version */
     uint64_t match_version;
     struct xattr *xattrs; /* value NULL removes the key; owned */
     size_t n_xattrs;
@@ -82,11 +82,11 @@ struct cmd_batch_hdr {
 
 /* The outcome of applying one command. */
 struct cmd_result {
-    int rc;                       /* 0 or BN_E* */
-    char errmsg[BN_ERRMSG_SIZE];  /* the reason when rc != 0 */
-    bool has_ino;                 /* ino holds the inode after the change */
-    struct inode ino;             /* owned */
-    uint64_t index;               /* raft index that applied it */
+    int rc;                      /* 0 or BN_E* */
+    char errmsg[BN_ERRMSG_SIZE]; /* the reason when rc != 0 */
+    bool has_ino;                /* ino holds the inode after the change */
+    struct inode ino;            /* owned */
+    uint64_t index;              /* raft index that applied it */
 };
 
 /* Returns a new zeroed command; free with cmd_free(). Any thread. */
@@ -106,8 +106,8 @@ void cmd_result_free(struct cmd_result *res);
  * new buffer of *len bytes allocated with @alloc (raft_malloc or malloc).
  * Any thread. */
 void *cmd_batch_encode(const struct cmd *const *cmds, size_t n,
-                       const struct cmd_batch_hdr *hdr,
-                       void *(*alloc)(size_t), size_t *len);
+                       const struct cmd_batch_hdr *hdr, void *(*alloc)(size_t),
+                       size_t *len);
 
 /* Decode a batch. On success *cmds is a new array of hdr->count new
  * commands; free each with cmd_free() and the array with free(). Returns 0

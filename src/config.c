@@ -245,8 +245,8 @@ static int check_addr(const char *value, char why[BN_ERRMSG_SIZE])
         return BN_EINVAL;
     }
     errno = 0;
-    port = colon[1] >= '0' && colon[1] <= '9' ? strtoul(colon + 1, &end, 10)
-                                               : 0;
+    port =
+        colon[1] >= '0' && colon[1] <= '9' ? strtoul(colon + 1, &end, 10) : 0;
     if (port == 0 || errno != 0 || *end != '\0' || port > 65535) {
         bn_errmsg_printf(why, "'%.64s': the port must be 1 to 65535", value);
         return BN_EINVAL;

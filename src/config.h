@@ -23,30 +23,30 @@
 
 struct config {
     /* [node] */
-    uint64_t node_id;          /* node_id = 1 */
-    char *data_dir;            /* data_dir = ./data */
+    uint64_t node_id; /* node_id = 1 */
+    char *data_dir;   /* data_dir = ./data */
     /* [http] */
-    char *listen;              /* listen = 127.0.0.1:8420 (host:port) */
-    uint64_t http_threads;     /* http_threads = 0 (0: 2 x cores) */
-    uint64_t max_connections;  /* max_connections = 10000 */
-    uint64_t max_body_bytes;   /* max_body_bytes = 1MiB */
+    char *listen;                /* listen = 127.0.0.1:8420 (host:port) */
+    uint64_t http_threads;       /* http_threads = 0 (0: 2 x cores) */
+    uint64_t max_connections;    /* max_connections = 10000 */
+    uint64_t max_body_bytes;     /* max_body_bytes = 1MiB */
     uint64_t request_timeout_ms; /* request_timeout_ms = 10000 */
     /* [raft] */
-    char *raft_listen;         /* raft_listen = 127.0.0.1:8421 */
+    char *raft_listen;             /* raft_listen = 127.0.0.1:8421 */
     uint64_t election_timeout_ms;  /* election_timeout_ms = 1000 */
     uint64_t heartbeat_timeout_ms; /* heartbeat_timeout_ms = 100 */
     uint64_t snapshot_threshold;   /* snapshot_threshold = 8192 */
     uint64_t snapshot_trailing;    /* snapshot_trailing = 8192 */
-    uint64_t batch_max;        /* batch_max = 1024 commands a raft entry */
+    uint64_t batch_max;            /* batch_max = 1024 commands a raft entry */
     /* [store] */
-    uint64_t cache_bytes;      /* cache_bytes = 256MiB */
-    uint64_t lock_stripes;     /* lock_stripes = 4096 */
-    uint64_t db_readers;       /* db_readers = 8 SQLite read connections */
+    uint64_t cache_bytes;  /* cache_bytes = 256MiB */
+    uint64_t lock_stripes; /* lock_stripes = 4096 */
+    uint64_t db_readers;   /* db_readers = 8 SQLite read connections */
     /* [namespace] */
-    char *default_owner;       /* default_owner = banyan */
-    char *default_group;       /* default_group = banyan */
+    char *default_owner; /* default_owner = banyan */
+    char *default_group; /* default_group = banyan */
     /* [log] */
-    char *log_level;           /* log_level = info */
+    char *log_level; /* log_level = info */
 };
 
 /* How a value is written and checked. */

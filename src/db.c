@@ -265,8 +265,8 @@ int db_get(struct db *db, bn_ino ino, struct inode *out,
     return step_one(db, s, out, "get", errmsg);
 }
 
-int db_lookup(struct db *db, bn_ino parent, const char *name,
-              struct inode *out, char errmsg[BN_ERRMSG_SIZE])
+int db_lookup(struct db *db, bn_ino parent, const char *name, struct inode *out,
+              char errmsg[BN_ERRMSG_SIZE])
 {
     sqlite3_stmt *s = db->st[S_LOOKUP];
 
@@ -349,8 +349,7 @@ int db_commit(struct db *db, char errmsg[BN_ERRMSG_SIZE])
     return exec_stmt(db, db->st[S_COMMIT], "commit", errmsg);
 }
 
-int db_put(struct db *db, const struct inode *ino,
-           char errmsg[BN_ERRMSG_SIZE])
+int db_put(struct db *db, const struct inode *ino, char errmsg[BN_ERRMSG_SIZE])
 {
     sqlite3_stmt *s = db->st[S_PUT];
     size_t xlen = 0;

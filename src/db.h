@@ -5,10 +5,10 @@
  * store opens one read-write connection (used only by the apply thread), a
  * pool of read-only ones, and one that checkpoints the WAL in the
  * background, so a commit never stalls on copying the WAL into the
- * database (the writer's automatic checkpoints are off). The database is in WAL mode with
- * synchronous=NORMAL: a commit survives a crash of the process at once and
- * a power loss after the next WAL sync (db_sync); the raft log, which is
- * fsync'd, covers the gap. SQLITE_* codes are mapped here: BUSY to BN_EBUSY,
+ * database (the writer's automatic checkpoints are off). The database is in WAL
+ * mode with synchronous=NORMAL: a commit survives a crash of the process at
+ * once and a power loss after the next WAL sync (db_sync); the raft log, which
+ * is fsync'd, covers the gap. SQLITE_* codes are mapped here: BUSY to BN_EBUSY,
  * FULL to BN_ENOSPC, CORRUPT/NOTADB to BN_ECORRUPT, others to BN_EIO.
  *
  * Schema: inodes(id PRIMARY KEY, parent, name, ...) with a unique index on
@@ -47,8 +47,8 @@ void db_close(struct db *db);
 /* Row reads: 0, BN_ENOTFOUND or an error. */
 int db_get(struct db *db, bn_ino ino, struct inode *out,
            char errmsg[BN_ERRMSG_SIZE]);
-int db_lookup(struct db *db, bn_ino parent, const char *name,
-              struct inode *out, char errmsg[BN_ERRMSG_SIZE]);
+int db_lookup(struct db *db, bn_ino parent, const char *name, struct inode *out,
+              char errmsg[BN_ERRMSG_SIZE]);
 
 /* Up to @limit children of @parent after @after (NULL: from the start) in
  * name order, as a new array (see store_list). */
@@ -59,8 +59,7 @@ int db_list(struct db *db, bn_ino parent, const char *after, size_t limit,
 /* Writer only. */
 int db_begin(struct db *db, char errmsg[BN_ERRMSG_SIZE]);
 int db_commit(struct db *db, char errmsg[BN_ERRMSG_SIZE]);
-int db_put(struct db *db, const struct inode *ino,
-           char errmsg[BN_ERRMSG_SIZE]);
+int db_put(struct db *db, const struct inode *ino, char errmsg[BN_ERRMSG_SIZE]);
 int db_delete(struct db *db, bn_ino ino, char errmsg[BN_ERRMSG_SIZE]);
 int db_meta_get(struct db *db, const char *key, uint64_t *value,
                 char errmsg[BN_ERRMSG_SIZE]);

@@ -75,10 +75,10 @@ void bn_errmsg_printf(char errmsg[BN_ERRMSG_SIZE], const char *fmt, ...)
 #ifdef BN_DEBUG
 #include <assert.h>
 #define ALWAYS(x) (assert(x), 1)
-#define NEVER(x) (assert(!(x)), 0)
+#define NEVER(x)  (assert(!(x)), 0)
 #else
 #define ALWAYS(x) (x)
-#define NEVER(x) (x)
+#define NEVER(x)  (x)
 #endif
 
 #endif /* BANYAN_SRC_ERRCODE_H */

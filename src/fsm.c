@@ -23,7 +23,7 @@
  * only has to land before raft compacts the log past it (snapshot commits
  * durably first) and a restart replays the rest. */
 #define FSM_GROUP_ENTRIES 64
-#define SNAP_LEN 12
+#define SNAP_LEN          12
 
 struct fsm {
     struct raft_fsm rf;
@@ -98,8 +98,8 @@ static uint64_t get_u64(const unsigned char *p)
     return v;
 }
 
-int fsm_apply_batch(struct fsm *f, const void *buf, size_t len,
-                    uint64_t index, char errmsg[BN_ERRMSG_SIZE])
+int fsm_apply_batch(struct fsm *f, const void *buf, size_t len, uint64_t index,
+                    char errmsg[BN_ERRMSG_SIZE])
 {
     struct cmd_batch_hdr hdr;
     struct cmd **cmds = NULL;

@@ -66,7 +66,7 @@ bool fsm_has_open_txn(const struct fsm *f);
 
 /* Apply one encoded batch as entry @index directly (for tests and for
  * apply itself). Returns 0 or a fatal store error. Apply thread only. */
-int fsm_apply_batch(struct fsm *f, const void *buf, size_t len,
-                    uint64_t index, char errmsg[BN_ERRMSG_SIZE]);
+int fsm_apply_batch(struct fsm *f, const void *buf, size_t len, uint64_t index,
+                    char errmsg[BN_ERRMSG_SIZE]);
 
 #endif /* BANYAN_SRC_FSM_H */

@@ -187,8 +187,7 @@ static char *take_str(const unsigned char **p, const unsigned char *end,
     return s;
 }
 
-int inode_xattrs_decode(struct inode *ino, const unsigned char *buf,
-                        size_t len)
+int inode_xattrs_decode(struct inode *ino, const unsigned char *buf, size_t len)
 {
     if (len == 0) {
         return 0;

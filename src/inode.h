@@ -18,12 +18,12 @@
 
 typedef uint64_t bn_ino;
 
-#define INODE_ROOT_ID 1
-#define INODE_XATTR_MAX 64          /* xattrs per inode */
-#define INODE_XATTR_KEY_MAX 255     /* bytes */
-#define INODE_XATTR_VALUE_MAX 4096  /* bytes */
-#define INODE_OWNER_MAX 255         /* bytes, owner and group */
-#define INODE_MODE_MASK 07777
+#define INODE_ROOT_ID         1
+#define INODE_XATTR_MAX       64   /* xattrs per inode */
+#define INODE_XATTR_KEY_MAX   255  /* bytes */
+#define INODE_XATTR_VALUE_MAX 4096 /* bytes */
+#define INODE_OWNER_MAX       255  /* bytes, owner and group */
+#define INODE_MODE_MASK       07777
 
 enum inode_type {
     INODE_DIR = 1,
@@ -42,22 +42,22 @@ struct xattr {
 
 struct inode {
     bn_ino id;
-    bn_ino parent;      /* 0 for the root */
-    char *name;         /* "" for the root; owned */
-    int type;           /* enum inode_type */
-    uint32_t mode;      /* permission bits, INODE_MODE_MASK */
-    char *owner;        /* owned */
-    char *group;        /* owned */
-    uint64_t size;      /* bytes; 0 for directories */
+    bn_ino parent; /* 0 for the root */
+    char *name;    /* "" for the root; owned */
+    int type;      /* enum inode_type */
+    uint32_t mode; /* permission bits, INODE_MODE_MASK */
+    char *owner;   /* owned */
+    char *group;   /* owned */
+    uint64_t size; /* bytes; 0 for directories */
     uint64_t block_size;
     int64_t ctime_ms;
     int64_t mtime_ms;
     int64_t atime_ms;
-    int64_t ttl_ms;     /* -1: no ttl */
-    int ttl_action;     /* enum inode_ttl_action */
+    int64_t ttl_ms; /* -1: no ttl */
+    int ttl_action; /* enum inode_ttl_action */
     bool pinned;
-    uint64_t nchildren; /* directories: number of entries */
-    uint64_t version;   /* raft index of the last change */
+    uint64_t nchildren;   /* directories: number of entries */
+    uint64_t version;     /* raft index of the last change */
     struct xattr *xattrs; /* sorted by key; owned */
     size_t n_xattrs;
 };

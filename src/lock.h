@@ -29,7 +29,7 @@
 #include "inode.h"
 
 #define LOCK_STRIPES_DEFAULT 4096
-#define LOCK_WR_MAX 8 /* inodes one operation may write-lock */
+#define LOCK_WR_MAX          8 /* inodes one operation may write-lock */
 
 struct lock_pool;
 

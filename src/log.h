@@ -25,8 +25,8 @@ enum log_lvl {
 extern int log_level;
 
 #define log_error(sub, ...) log__at(BN_LOG_ERROR, sub, __VA_ARGS__)
-#define log_warn(sub, ...) log__at(BN_LOG_WARN, sub, __VA_ARGS__)
-#define log_info(sub, ...) log__at(BN_LOG_INFO, sub, __VA_ARGS__)
+#define log_warn(sub, ...)  log__at(BN_LOG_WARN, sub, __VA_ARGS__)
+#define log_info(sub, ...)  log__at(BN_LOG_INFO, sub, __VA_ARGS__)
 #define log_debug(sub, ...) log__at(BN_LOG_DEBUG, sub, __VA_ARGS__)
 
 #define log__at(lvl, sub, ...)                                                 \

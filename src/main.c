@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "datadir.h"
 #include "errcode.h"
 #include "http_server.h"
 #include "log.h"
-#include "datadir.h"
 #include "ns.h"
 #include "repl.h"
 #include "store.h"

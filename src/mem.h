@@ -10,10 +10,10 @@
 
 #include <stddef.h>
 
-#define bn_malloc(n) bn__malloc((n), __FILE__, __LINE__)
+#define bn_malloc(n)     bn__malloc((n), __FILE__, __LINE__)
 #define bn_calloc(n, sz) bn__calloc((n), (sz), __FILE__, __LINE__)
 #define bn_realloc(p, n) bn__realloc((p), (n), __FILE__, __LINE__)
-#define bn_strdup(s) bn__strdup((s), __FILE__, __LINE__)
+#define bn_strdup(s)     bn__strdup((s), __FILE__, __LINE__)
 #define bn_strndup(s, n) bn__strndup((s), (n), __FILE__, __LINE__)
 
 /* Never return NULL (except bn_strdup(NULL), which returns NULL). Free with

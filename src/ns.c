@@ -304,7 +304,7 @@ struct resolved {
     struct inode parent; /* the last existing directory on the way */
     struct inode target; /* valid when found */
     bool found;
-    size_t missing;      /* index of the first missing segment */
+    size_t missing; /* index of the first missing segment */
 };
 
 static void resolved_clear(struct resolved *r)
@@ -512,8 +512,7 @@ static int apply_setattr(struct ns *ns, const struct cmd *c,
         return rc;
     }
     if (!r.found) {
-        bn_errmsg_printf(res->errmsg, "%s: no such file or directory",
-                         p->norm);
+        bn_errmsg_printf(res->errmsg, "%s: no such file or directory", p->norm);
         rc = BN_ENOTFOUND;
         goto out;
     }
@@ -522,8 +521,10 @@ static int apply_setattr(struct ns *ns, const struct cmd *c,
         goto out;
     }
     if ((c->flags & (CMD_F_SIZE | CMD_F_BLOCK_SIZE)) && t->type != INODE_FILE) {
-        bn_errmsg_printf(res->errmsg, "%s is a directory: size applies to "
-                                      "files only", p->norm);
+        bn_errmsg_printf(res->errmsg,
+                         "%s is a directory: size applies to "
+                         "files only",
+                         p->norm);
         rc = BN_EISDIR;
         goto out;
     }
@@ -596,8 +597,7 @@ static int apply_delete(struct ns *ns, const struct cmd *c,
         return rc;
     }
     if (!r.found) {
-        bn_errmsg_printf(res->errmsg, "%s: no such file or directory",
-                         p->norm);
+        bn_errmsg_printf(res->errmsg, "%s: no such file or directory", p->norm);
         rc = BN_ENOTFOUND;
         goto out;
     }
@@ -607,9 +607,8 @@ static int apply_delete(struct ns *ns, const struct cmd *c,
     }
     if (r.target.type == INODE_DIR && r.target.nchildren > 0 &&
         !(c->flags & CMD_F_RECURSIVE)) {
-        bn_errmsg_printf(res->errmsg,
-                         "%s has %llu entries (use recursive)", p->norm,
-                         (unsigned long long)r.target.nchildren);
+        bn_errmsg_printf(res->errmsg, "%s has %llu entries (use recursive)",
+                         p->norm, (unsigned long long)r.target.nchildren);
         rc = BN_ENOTEMPTY;
         goto out;
     }
@@ -657,8 +656,8 @@ static int is_ancestor(struct ns *ns, bn_ino anc, bn_ino ino, bool *yes,
 }
 
 static int apply_rename(struct ns *ns, const struct cmd *c,
-                        const struct path *src, int64_t now_ms,
-                        uint64_t index, struct cmd_result *res)
+                        const struct path *src, int64_t now_ms, uint64_t index,
+                        struct cmd_result *res)
 {
     struct path dst = {0};
     struct resolved rs = {0};
@@ -776,8 +775,8 @@ out:
     return rc;
 }
 
-int ns_apply(struct ns *ns, const struct cmd *c, int64_t now_ms,
-             uint64_t index, struct cmd_result *res)
+int ns_apply(struct ns *ns, const struct cmd *c, int64_t now_ms, uint64_t index,
+             struct cmd_result *res)
 {
     struct path p = {0};
     int rc;

@@ -30,7 +30,7 @@
 #include "path.h"
 
 #define NS_LIST_LIMIT_DEFAULT 1000
-#define NS_LIST_LIMIT_MAX 10000
+#define NS_LIST_LIMIT_MAX     10000
 
 struct ns;
 struct store;
@@ -41,7 +41,7 @@ struct ns_page {
     struct inode dir;      /* the listed directory; owned */
     struct inode *entries; /* n children sorted by name (bytewise); owned */
     size_t n;
-    bool more;             /* more children after entries[n - 1].name */
+    bool more; /* more children after entries[n - 1].name */
 };
 
 /* Returns a new namespace over @st (borrowed; must outlive it) with a lock
@@ -80,8 +80,8 @@ void ns_page_clear(struct ns_page *page);
  * results. A command that fails changes nothing. Returns res->rc, except a
  * store failure (BN_EIO, BN_ENOSPC, BN_ECORRUPT), which the caller must
  * treat as fatal for the replica. Apply thread only. */
-int ns_apply(struct ns *ns, const struct cmd *c, int64_t now_ms,
-             uint64_t index, struct cmd_result *res);
+int ns_apply(struct ns *ns, const struct cmd *c, int64_t now_ms, uint64_t index,
+             struct cmd_result *res);
 
 /* The lock pool (for tests). Any thread. */
 struct lock_pool *ns_locks(struct ns *ns);

@@ -18,14 +18,14 @@
 
 #include "errcode.h"
 
-#define PATH_NAME_MAX 255
-#define PATH_LEN_MAX 4096
+#define PATH_NAME_MAX  255
+#define PATH_LEN_MAX   4096
 #define PATH_DEPTH_MAX 512
 
 struct path {
-    char *norm;  /* normalised path, "/" for the root; owned */
-    size_t n;    /* number of segments; 0 for the root */
-    char **seg;  /* n NUL-terminated segments; owned */
+    char *norm; /* normalised path, "/" for the root; owned */
+    size_t n;   /* number of segments; 0 for the root */
+    char **seg; /* n NUL-terminated segments; owned */
 };
 
 /* Parse @len bytes at @raw into @out. Returns 0, or BN_EINVALPATH with a

@@ -24,27 +24,27 @@
 #include <raft/uv.h>
 #include <uv.h>
 
-#include "fsm.h"
 #include "datadir.h"
+#include "fsm.h"
 #include "log.h"
 #include "mem.h"
 #include "store.h"
 #include "ttl.h"
 
-#define TICK_MS 50
+#define TICK_MS      50
 #define TTL_SWEEP_MS 1000 /* how often the leader looks for expired inodes */
 /* Batches proposed and not yet applied, at most. While they are in flight,
  * new commands gather in the queue and go out as one larger batch when one
  * lands: group commit. Two keeps the log busy (one batch writing, the next
  * ready) while letting batches grow with the load; measured in README. */
-#define INFLIGHT_MAX 2
+#define INFLIGHT_MAX     2
 #define RECLAIM_PER_TICK 2000 /* trash rows reclaimed per tick, at most */
 
 struct qitem {
     struct cmd *c;
     repl_done_cb cb;
     void *arg;
-    uint64_t deadline_ms;    /* monotonic; fails with 503 when passed */
+    uint64_t deadline_ms; /* monotonic; fails with 503 when passed */
     struct qitem *next;
 };
 
@@ -54,12 +54,12 @@ struct waiter {
 };
 
 struct batch {
-    struct raft_apply req;   /* owned by raft until apply_cb */
+    struct raft_apply req; /* owned by raft until apply_cb */
     struct repl *r;
     uint64_t seq;
     struct waiter *waiters;
     size_t n;
-    bool answered;           /* waiters have been called */
+    bool answered; /* waiters have been called */
     uint64_t deadline_ms;
     struct batch *prev, *next;
 };
@@ -71,13 +71,13 @@ struct repl {
     uv_loop_t loop;
     uv_async_t async;
     uv_timer_t timer;
-    uv_timer_t flush_timer;  /* commits the store's open transaction */
+    uv_timer_t flush_timer; /* commits the store's open transaction */
     struct raft_uv_transport transport;
     struct raft_io io;
     struct raft raft;
     struct raft_barrier barrier;
     bool barrier_busy;
-    uint64_t ready_term;     /* term whose barrier has been applied */
+    uint64_t ready_term; /* term whose barrier has been applied */
     struct fsm *fsm;
     struct ns *ns;
     struct store *st;
@@ -87,15 +87,15 @@ struct repl {
     pthread_mutex_t mu;
     struct qitem *head, *tail;
     bool stopping;
-    struct repl_info info;   /* copy for other threads, under mu */
+    struct repl_info info; /* copy for other threads, under mu */
     bool ready;
     /* loop thread only */
-    uint64_t incarnation;    /* high bits of batch sequence numbers */
+    uint64_t incarnation; /* high bits of batch sequence numbers */
     uint64_t next_seq;
-    struct batch *pending;   /* proposed, not yet answered */
-    unsigned inflight;       /* proposed, apply_cb not yet called */
-    uint64_t ttl_next_ms;    /* monotonic time of the next TTL sweep */
-    unsigned ttl_waiting;    /* expiry commands not yet answered */
+    struct batch *pending; /* proposed, not yet answered */
+    unsigned inflight;     /* proposed, apply_cb not yet called */
+    uint64_t ttl_next_ms;  /* monotonic time of the next TTL sweep */
+    unsigned ttl_waiting;  /* expiry commands not yet answered */
     bool closing;
 };
 
@@ -332,9 +332,9 @@ static void drain(struct repl *r)
             propose(r, items, n);
         } else {
             for (struct qitem *q = items; q != NULL; q = q->next) {
-                q->cb(q->arg, unavailable(r->closing
-                                              ? "shutting down"
-                                              : "this node is not the leader"));
+                q->cb(q->arg,
+                      unavailable(r->closing ? "shutting down"
+                                             : "this node is not the leader"));
             }
         }
         qitems_free(items);
@@ -514,8 +514,9 @@ static void timer_cb(uv_timer_t *t)
         struct batch *next = b->next;
 
         if (now >= b->deadline_ms) {
-            batch_fail(r, b, "the write was not applied within the request "
-                             "timeout; it may still be applied");
+            batch_fail(r, b,
+                       "the write was not applied within the request "
+                       "timeout; it may still be applied");
         }
         b = next;
     }

@@ -29,13 +29,13 @@ struct store;
 
 struct repl_options {
     uint64_t node_id;
-    const char *raft_listen;  /* host:port of this node's raft transport */
-    const char *dir;          /* raft log and snapshots */
+    const char *raft_listen; /* host:port of this node's raft transport */
+    const char *dir;         /* raft log and snapshots */
     unsigned election_timeout_ms;
     unsigned heartbeat_timeout_ms;
     unsigned snapshot_threshold;
     unsigned snapshot_trailing;
-    unsigned batch_max;       /* commands per raft entry */
+    unsigned batch_max; /* commands per raft entry */
     unsigned request_timeout_ms;
 };
 
@@ -48,10 +48,10 @@ enum repl_role {
 };
 
 struct repl_info {
-    int role;                /* enum repl_role */
+    int role; /* enum repl_role */
     uint64_t node_id;
     uint64_t term;
-    uint64_t leader_id;      /* 0: unknown */
+    uint64_t leader_id; /* 0: unknown */
     uint64_t commit_index;
     uint64_t applied_index;
     uint64_t last_index;

@@ -22,7 +22,7 @@
 #define RECLAIM_BATCH_MAX 1024
 
 struct store {
-    struct db *w;          /* apply thread only */
+    struct db *w; /* apply thread only */
     struct cache *cache;
     /* reader pool */
     pthread_mutex_t pool_mu;
@@ -33,9 +33,9 @@ struct store {
     struct db **free_readers;
     /* batch state, apply thread only */
     bool in_txn;
-    uint64_t applied;      /* pending or committed */
+    uint64_t applied; /* pending or committed */
     bn_ino next_id;
-    bool trash;            /* the trash may hold rows */
+    bool trash; /* the trash may hold rows */
     /* commit notification */
     pthread_mutex_t commit_mu;
     pthread_cond_t commit_cv;
@@ -49,8 +49,8 @@ struct store {
     bool ck_started;
     pthread_mutex_t ck_mu;
     pthread_cond_t ck_cv;
-    bool ck_wanted;        /* under ck_mu */
-    bool ck_stop;          /* under ck_mu */
+    bool ck_wanted; /* under ck_mu */
+    bool ck_stop;   /* under ck_mu */
 };
 
 /* The checkpointer copies the WAL into the database once it holds this
@@ -274,8 +274,8 @@ int store_lookup(struct store *st, bn_ino parent, const char *name,
     return rc;
 }
 
-int store_list(struct store *st, bn_ino parent, const char *after,
-               size_t limit, struct inode **out, size_t *n, bool *more,
+int store_list(struct store *st, bn_ino parent, const char *after, size_t limit,
+               struct inode **out, size_t *n, bool *more,
                char errmsg[BN_ERRMSG_SIZE])
 {
     struct db *db = reader_take(st);

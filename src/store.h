@@ -31,9 +31,9 @@
 struct store;
 
 struct store_options {
-    const char *path;      /* the SQLite file, e.g. data/banyan.db */
-    uint64_t cache_bytes;  /* budget of the hot tier */
-    unsigned readers;      /* read connections in the pool */
+    const char *path;     /* the SQLite file, e.g. data/banyan.db */
+    uint64_t cache_bytes; /* budget of the hot tier */
+    unsigned readers;     /* read connections in the pool */
 };
 
 struct store_stats {
@@ -73,8 +73,8 @@ int store_lookup(struct store *st, bn_ino parent, const char *name,
  * follow. Reads committed rows only: the caller must first make sure the
  * directory has no uncommitted change (store_is_dirty) while holding its
  * read lock. Returns 0 or a store error. */
-int store_list(struct store *st, bn_ino parent, const char *after,
-               size_t limit, struct inode **out, size_t *n, bool *more,
+int store_list(struct store *st, bn_ino parent, const char *after, size_t limit,
+               struct inode **out, size_t *n, bool *more,
                char errmsg[BN_ERRMSG_SIZE]);
 
 /* Whether @ino has changes not yet committed. Any thread. */
@@ -123,8 +123,7 @@ int store_commit(struct store *st, bool durable, char errmsg[BN_ERRMSG_SIZE]);
 
 /* Delete up to @max rows of trashed subtrees in the open transaction.
  * Returns the number of rows deleted (0: the trash is empty) or an error. */
-int store_reclaim(struct store *st, unsigned max,
-                  char errmsg[BN_ERRMSG_SIZE]);
+int store_reclaim(struct store *st, unsigned max, char errmsg[BN_ERRMSG_SIZE]);
 
 /* Whether the trash may hold rows to reclaim. Apply thread only. */
 bool store_has_trash(struct store *st);

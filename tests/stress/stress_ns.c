@@ -49,7 +49,14 @@ static struct ns_fixture fx;
 static atomic_ulong n_ops[6];
 static atomic_int failures;
 
-enum { OP_CREATE, OP_MKDIR, OP_RENAME, OP_DELETE, OP_STAT, OP_LIST };
+enum {
+    OP_CREATE,
+    OP_MKDIR,
+    OP_RENAME,
+    OP_DELETE,
+    OP_STAT,
+    OP_LIST
+};
 
 __attribute__((format(printf, 1, 2))) static void fail(const char *fmt, ...)
 {
@@ -327,9 +334,8 @@ int main(int argc, char **argv)
     (void)printf("stress: creates %lu mkdirs %lu renames %lu deletes %lu "
                  "stats %lu lists %lu\n",
                  atomic_load(&n_ops[OP_CREATE]), atomic_load(&n_ops[OP_MKDIR]),
-                 atomic_load(&n_ops[OP_RENAME]),
-                 atomic_load(&n_ops[OP_DELETE]), atomic_load(&n_ops[OP_STAT]),
-                 atomic_load(&n_ops[OP_LIST]));
+                 atomic_load(&n_ops[OP_RENAME]), atomic_load(&n_ops[OP_DELETE]),
+                 atomic_load(&n_ops[OP_STAT]), atomic_load(&n_ops[OP_LIST]));
     if (store_check(fx.st, errmsg) != 0) {
         (void)fprintf(stderr, "stress: FAIL: %s\n", errmsg);
         rc = 1;

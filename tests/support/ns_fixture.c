@@ -162,3 +162,26 @@ int fixture_stat(struct ns_fixture *fx, const char *path, struct inode *out)
     path_clear(&p);
     return rc;
 }
+
+int fixture_setup(void **state)
+{
+    struct ns_fixture *fx = bn_calloc(1, sizeof(*fx));
+
+    fixture_open(fx, 1 << 20);
+    *state = fx;
+    return 0;
+}
+
+int fixture_teardown(void **state)
+{
+    struct ns_fixture *fx = *state;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    int rc = store_check(fx->st, errmsg);
+
+    if (rc != 0) {
+        (void)fprintf(stderr, "fixture: %s\n", errmsg);
+    }
+    fixture_close(fx);
+    free(fx);
+    return rc != 0 ? -1 : 0;
+}

@@ -28,6 +28,12 @@ void fixture_open(struct ns_fixture *fx, uint64_t cache_bytes);
 /* Close and reopen the store (restart). */
 void fixture_reopen(struct ns_fixture *fx, uint64_t cache_bytes);
 
+/* cmocka group hooks: a new fixture with a 1 MiB cache in *state; and its
+ * end, which fails (returns nonzero) when the store's invariants do not
+ * hold, then closes and frees it. */
+int fixture_setup(void **state);
+int fixture_teardown(void **state);
+
 /* Close and remove the temp dir. */
 void fixture_close(struct ns_fixture *fx);
 

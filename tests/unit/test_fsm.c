@@ -22,26 +22,6 @@
 
 #define T0 1764050000000LL
 
-static int setup(void **state)
-{
-    struct ns_fixture *fx = bn_calloc(1, sizeof(*fx));
-
-    fixture_open(fx, 1 << 20);
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct ns_fixture *fx = *state;
-    char errmsg[BN_ERRMSG_SIZE] = "";
-
-    assert_int_equal(store_check(fx->st, errmsg), 0);
-    fixture_close(fx);
-    free(fx);
-    return 0;
-}
-
 /* Creating a file and a directory records every attribute, the time from
  * the command and the raft index as version; the parent counts them. */
 static void test_fsm_create(void **state)
@@ -58,9 +38,9 @@ static void test_fsm_create(void **state)
     assert_int_equal(res->ino.size, 77);
     assert_int_equal(res->ino.version, fx->index);
     cmd_result_free(res);
-    assert_int_equal(fixture_apply(fx, fixture_create("/d", INODE_DIR, false),
-                                   T0 + 1, NULL),
-                     0);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/d", INODE_DIR, false), T0 + 1, NULL),
+        0);
     assert_int_equal(fixture_stat(fx, "/f", &ino), 0);
     assert_int_equal(ino.type, INODE_FILE);
     assert_int_equal(ino.mode, 0644);
@@ -82,48 +62,43 @@ static void test_fsm_errors(void **state)
     struct cmd *c;
     struct inode ino;
 
-    assert_int_equal(fixture_apply(fx, fixture_create("/a/b", INODE_DIR, true),
-                                   T0, NULL),
-                     0);
-    assert_int_equal(fixture_apply(fx, fixture_create("/a/f", INODE_FILE,
-                                                      false),
-                                   T0, NULL),
-                     0);
-    assert_int_equal(fixture_apply(fx, fixture_create("/a", INODE_DIR, false),
-                                   T0, NULL),
-                     BN_EEXIST);
-    assert_int_equal(fixture_apply(fx, fixture_create("/", INODE_DIR, false),
-                                   T0, NULL),
-                     BN_EEXIST);
-    assert_int_equal(fixture_apply(fx, fixture_create("/x/y", INODE_DIR,
-                                                      false),
-                                   T0, NULL),
-                     BN_ENOTFOUND);
-    assert_int_equal(fixture_apply(fx, fixture_create("/a/f/g", INODE_FILE,
-                                                      true),
-                                   T0, NULL),
-                     BN_ENOTDIR);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/a/b", INODE_DIR, true), T0, NULL),
+        0);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/a/f", INODE_FILE, false), T0, NULL),
+        0);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/a", INODE_DIR, false), T0, NULL),
+        BN_EEXIST);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/", INODE_DIR, false), T0, NULL),
+        BN_EEXIST);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/x/y", INODE_DIR, false), T0, NULL),
+        BN_ENOTFOUND);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/a/f/g", INODE_FILE, true), T0, NULL),
+        BN_ENOTDIR);
     assert_int_equal(fixture_apply(fx, fixture_delete("/a", false), T0, NULL),
                      BN_ENOTEMPTY);
     assert_int_equal(fixture_apply(fx, fixture_delete("/", true), T0, NULL),
                      BN_EINVAL);
-    assert_int_equal(fixture_apply(fx, fixture_delete("/nope", false), T0,
-                                   NULL),
-                     BN_ENOTFOUND);
+    assert_int_equal(
+        fixture_apply(fx, fixture_delete("/nope", false), T0, NULL),
+        BN_ENOTFOUND);
     assert_int_equal(fixture_apply(fx, fixture_rename("/", "/z"), T0, NULL),
                      BN_EINVAL);
-    assert_int_equal(fixture_apply(fx, fixture_rename("/a", "/a/b/c"), T0,
-                                   NULL),
-                     BN_EINVAL);
-    assert_int_equal(fixture_apply(fx, fixture_rename("/a/f", "/a/b"), T0,
-                                   NULL),
-                     BN_EEXIST);
-    assert_int_equal(fixture_apply(fx, fixture_rename("/a/f", "/q/r"), T0,
-                                   NULL),
-                     BN_ENOTFOUND);
-    assert_int_equal(fixture_apply(fx, fixture_rename("/a/b", "/a/f/z"), T0,
-                                   NULL),
-                     BN_ENOTDIR);
+    assert_int_equal(
+        fixture_apply(fx, fixture_rename("/a", "/a/b/c"), T0, NULL), BN_EINVAL);
+    assert_int_equal(
+        fixture_apply(fx, fixture_rename("/a/f", "/a/b"), T0, NULL), BN_EEXIST);
+    assert_int_equal(
+        fixture_apply(fx, fixture_rename("/a/f", "/q/r"), T0, NULL),
+        BN_ENOTFOUND);
+    assert_int_equal(
+        fixture_apply(fx, fixture_rename("/a/b", "/a/f/z"), T0, NULL),
+        BN_ENOTDIR);
     assert_int_equal(fixture_stat(fx, "/a/f", &ino), 0);
     c = cmd_new(CMD_SETATTR);
     c->path = bn_strdup("/a/f");
@@ -155,16 +130,16 @@ static void test_fsm_failure_changes_nothing(void **state)
     struct inode before;
     struct inode after;
 
-    assert_int_equal(fixture_apply(fx, fixture_create("/a/b", INODE_DIR, true),
-                                   T0, NULL),
-                     0);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/a/b", INODE_DIR, true), T0, NULL),
+        0);
     assert_int_equal(fixture_stat(fx, "/a", &before), 0);
     assert_int_equal(fixture_apply(fx, fixture_create("/a/b", INODE_DIR, true),
                                    T0 + 5, NULL),
                      BN_EEXIST);
-    assert_int_equal(fixture_apply(fx, fixture_delete("/a", false), T0 + 5,
-                                   NULL),
-                     BN_ENOTEMPTY);
+    assert_int_equal(
+        fixture_apply(fx, fixture_delete("/a", false), T0 + 5, NULL),
+        BN_ENOTEMPTY);
     assert_int_equal(fixture_stat(fx, "/a", &after), 0);
     assert_int_equal(before.version, after.version);
     assert_int_equal(before.mtime_ms, after.mtime_ms);
@@ -183,38 +158,32 @@ static void test_fsm_rename_and_recursive_delete(void **state)
 
     for (int i = 0; i < 50; i++) {
         (void)snprintf(path, sizeof(path), "/src/d%d/f", i);
-        assert_int_equal(fixture_apply(fx, fixture_create(path, INODE_FILE,
-                                                          true),
-                                       T0, NULL),
-                         0);
+        assert_int_equal(
+            fixture_apply(fx, fixture_create(path, INODE_FILE, true), T0, NULL),
+            0);
     }
-    assert_int_equal(fixture_apply(fx, fixture_create("/dst", INODE_DIR,
-                                                      false),
-                                   T0, NULL),
-                     0);
-    assert_int_equal(fixture_apply(fx, fixture_rename("/src", "/dst/moved"),
-                                   T0, NULL),
-                     0);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/dst", INODE_DIR, false), T0, NULL),
+        0);
+    assert_int_equal(
+        fixture_apply(fx, fixture_rename("/src", "/dst/moved"), T0, NULL), 0);
     assert_int_equal(fixture_stat(fx, "/src", &ino), BN_ENOTFOUND);
     assert_int_equal(fixture_stat(fx, "/dst/moved/d49/f", &ino), 0);
     inode_clear(&ino);
     assert_int_equal(fixture_stat(fx, "/", &ino), 0);
     assert_int_equal(ino.nchildren, 1);
     inode_clear(&ino);
-    assert_int_equal(fixture_apply(fx, fixture_rename("/dst", "/dst"), T0,
-                                   NULL),
-                     0);
-    assert_int_equal(fixture_apply(fx, fixture_delete("/dst", true), T0,
-                                   NULL),
+    assert_int_equal(
+        fixture_apply(fx, fixture_rename("/dst", "/dst"), T0, NULL), 0);
+    assert_int_equal(fixture_apply(fx, fixture_delete("/dst", true), T0, NULL),
                      0);
     assert_int_equal(fixture_stat(fx, "/dst/moved/d1/f", &ino), BN_ENOTFOUND);
     assert_int_equal(fixture_stat(fx, "/", &ino), 0);
     assert_int_equal(ino.nchildren, 0);
     inode_clear(&ino);
-    assert_int_equal(fixture_apply(fx, fixture_create("/dst", INODE_DIR,
-                                                      false),
-                                   T0, NULL),
-                     0);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/dst", INODE_DIR, false), T0, NULL),
+        0);
 }
 
 /* An entry at or below the applied index is skipped: replaying the log
@@ -265,8 +234,7 @@ static void test_fsm_group_commit(void **state)
         size_t len;
         void *buf = cmd_batch_encode(cmds, 1, &hdr, malloc, &len);
 
-        assert_int_equal(fsm_apply_batch(f, buf, len, ++fx->index, errmsg),
-                         0);
+        assert_int_equal(fsm_apply_batch(f, buf, len, ++fx->index, errmsg), 0);
         free(buf);
         cmd_free(c);
     }
@@ -320,18 +288,20 @@ static void test_fsm_deterministic(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_fsm_create, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fsm_group_commit, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_fsm_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_create, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_group_commit, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_errors, fixture_setup,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fsm_failure_changes_nothing,
-                                        setup, teardown),
+                                        fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fsm_rename_and_recursive_delete,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fsm_replay_is_skipped, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_fsm_deterministic, setup,
-                                        teardown),
+                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_replay_is_skipped,
+                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_deterministic, fixture_setup,
+                                        fixture_teardown),
     };
 
     return cmocka_run_group_tests_name("fsm", tests, NULL, NULL);

@@ -64,7 +64,7 @@ static void test_inode_xattrs_sorted(void **state)
     assert_string_equal(a.xattrs[1].key, "b");
     assert_string_equal(a.xattrs[1].value, "22");
     assert_string_equal(a.xattrs[2].key, "c");
-    assert_int_equal(inode_xattr_set(&a, "b", NULL), 0); /* remove */
+    assert_int_equal(inode_xattr_set(&a, "b", NULL), 0);  /* remove */
     assert_int_equal(inode_xattr_set(&a, "zz", NULL), 0); /* absent: no-op */
     assert_null(inode_xattr_get(&a, "b"));
     assert_int_equal(a.n_xattrs, 2);
@@ -136,8 +136,8 @@ static void test_inode_mode(void **state)
     assert_int_equal(m, 07777);
     assert_int_equal(inode_mode_parse("0", &m), 0);
     assert_int_equal(m, 0);
-    const char *bad[] = {"", "8", "0758", "07777x", "17777", "-1", " 755",
-                         "0x1f", "00755"};
+    const char *bad[] = {"",   "8",    "0758", "07777x", "17777",
+                         "-1", " 755", "0x1f", "00755"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(inode_mode_parse(bad[i], &m), BN_EINVAL);
     }

@@ -204,14 +204,14 @@ static void test_lock_reader_of_b_while_a_written(void **state)
     distinct_ids(pool, &a, &b);
     lock_wr_many(pool, &a, 1, &set);
 
-    struct reader rb = {pool, b, 0, 0, PTHREAD_MUTEX_INITIALIZER,
-                        PTHREAD_COND_INITIALIZER};
+    struct reader rb = {
+        pool, b, 0, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
     assert_int_equal(pthread_create(&tb, NULL, reader_main, &rb), 0);
     assert_true(wait_done(&rb, 10)); /* did not wait for the writer of /a */
     pthread_join(tb, NULL);
 
-    struct reader ra = {pool, a, 0, 0, PTHREAD_MUTEX_INITIALIZER,
-                        PTHREAD_COND_INITIALIZER};
+    struct reader ra = {
+        pool, a, 0, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
     assert_int_equal(pthread_create(&ta, NULL, reader_main, &ra), 0);
     assert_false(wait_done(&ra, 1)); /* blocked behind the writer */
     lock_wr_release(pool, &set);

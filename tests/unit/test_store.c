@@ -25,8 +25,7 @@ struct tmp {
     char db[96];
 };
 
-static struct store *open_store(struct tmp *t, uint64_t cache_bytes,
-                                bool fresh)
+static struct store *open_store(struct tmp *t, uint64_t cache_bytes, bool fresh)
 {
     char errmsg[BN_ERRMSG_SIZE] = "";
     struct store_options so;

@@ -22,22 +22,6 @@
 
 #define T0 1764050000000LL
 
-static int setup(void **state)
-{
-    struct ns_fixture *fx = calloc(1, sizeof(*fx));
-
-    fixture_open(fx, 1 << 20);
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_close(*state);
-    free(*state);
-    return 0;
-}
-
 static void create_ttl(struct ns_fixture *fx, const char *path, int type,
                        int64_t ttl, int action)
 {
@@ -127,8 +111,7 @@ static void test_ttl_stale_and_deleted(void **state)
 
     create_ttl(fx, "/a", INODE_FILE, 10, INODE_TTL_DELETE);
     create_ttl(fx, "/gone/x", INODE_FILE, 10, INODE_TTL_DELETE);
-    assert_int_equal(fixture_apply(fx, fixture_delete("/gone", true), T0,
-                                   NULL),
+    assert_int_equal(fixture_apply(fx, fixture_delete("/gone", true), T0, NULL),
                      0);
     n = sweep(fx, T0 + 100, c);
     assert_int_equal(n, 1); /* /gone/x is in the trash */
@@ -150,9 +133,10 @@ static void test_ttl_stale_and_deleted(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_ttl_sweep, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ttl_stale_and_deleted, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_sweep, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_stale_and_deleted,
+                                        fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests_name("ttl", tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "datadir.h"
@@ -20,6 +21,29 @@
 #include "ns.h"
 #include "repl.h"
 #include "store.h"
+
+/* Room for max_connections sockets plus the store's and raft's files:
+ * raise the soft limit on open files as far as the hard one allows (it is
+ * 1024 in many shells and units, far below thousands of clients). */
+static void raise_nofile(uint64_t connections)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)connections + 256;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want) {
+        return;
+    }
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+                      ? want
+                      : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want) {
+        log_warn("main",
+                 "open files limited to %llu: fewer than max_connections "
+                 "(%llu) clients can connect",
+                 (unsigned long long)rl.rlim_cur,
+                 (unsigned long long)connections);
+    }
+}
 
 int main(int argc, char **argv)
 {
@@ -61,6 +85,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    raise_nofile(cfg.max_connections);
     if (datadir_mkdir_p(cfg.data_dir) != 0) {
         log_error("main", "data dir %s: %s", cfg.data_dir, strerror(errno));
         rc = 1;

@@ -67,6 +67,7 @@ API_SRCS := \
 	api/http_problem.c \
 	api/http_paths.c \
 	api/http_health.c \
+	api/jsonw.c \
 	api/codec.c
 
 MAIN_SRCS := src/main.c
@@ -128,7 +129,7 @@ FIXTURE_OBJS := $(BUILD)/tests/support/ns_fixture.o
 $(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_ttl,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
-	$(BUILD)/api/codec.o $(BUILD)/api/http_problem.o))
+	$(BUILD)/api/codec.o $(BUILD)/api/jsonw.o $(BUILD)/api/http_problem.o))
 
 $(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(CORE_OBJS) \
 		$(FIXTURE_OBJS)

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "../src/mem.h"
+#include "jsonw.h"
 
 /* The longest field name quoted back in an error message. */
 #define FIELD_QUOTE_MAX 64
@@ -47,45 +48,6 @@ static void codec_init(void)
 
 /* ---- encoding -------------------------------------------------------- */
 
-/* The length of the valid UTF-8 sequence at @s (at most @len bytes), or 0
- * when it is not one (RFC 3629 §4: no overlongs, no surrogates). */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-
-    if (c < 0x80) {
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len < n) {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-        return 0;
-    }
-    return n;
-}
-
 /* A JSON string for @len bytes at @s, with U+FFFD for each byte that is not
  * part of valid UTF-8. */
 static json_t *str_new(const char *s, size_t len)
@@ -103,7 +65,7 @@ static json_t *str_new(const char *s, size_t len)
     }
     buf = bn_malloc(len * 3 + 1);
     for (size_t i = 0; i < len;) {
-        size_t k = utf8_seq((const unsigned char *)s + i, len - i);
+        size_t k = jsonw_utf8_seq((const unsigned char *)s + i, len - i);
 
         if (k == 0) {
             buf[n++] = 0xef;
@@ -124,6 +86,13 @@ static json_t *str_new(const char *s, size_t len)
 static json_t *str(const char *s)
 {
     return str_new(s, s != NULL ? strlen(s) : 0);
+}
+
+/* No id, size or index of ours reaches 2^63; clamp as jansson would
+ * (its integers are signed 64-bit). */
+static uint64_t clamp(uint64_t v)
+{
+    return v > INT64_MAX ? INT64_MAX : v;
 }
 
 static json_t *uint_new(uint64_t v)
@@ -159,72 +128,97 @@ void codec_etag(const struct inode *ino, char out[48])
                    ino->version);
 }
 
-static json_t *inode_json(const struct inode *ino, const char *path)
+/* One inode's status object, in the member order of openapi.yaml. */
+static void inode_write(struct jsonw *w, const struct inode *ino,
+                        const char *path)
 {
-    json_t *o = json_object();
-    json_t *x = json_object();
     char mode[8];
     char etag[48];
 
     inode_mode_format(ino->mode, mode);
     codec_etag(ino, etag);
-    set(o, "id", uint_new(ino->id));
-    set(o, "name", str(ino->name));
-    set(o, "path", str(path));
-    set(o, "type", json_string(ino->type == INODE_DIR ? "directory" : "file"));
-    set(o, "size", uint_new(ino->size));
-    set(o, "block_size", uint_new(ino->block_size));
-    set(o, "mode", json_string(mode));
-    set(o, "owner", str(ino->owner));
-    set(o, "group", str(ino->group));
-    set(o, "ctime", json_integer(ino->ctime_ms));
-    set(o, "mtime", json_integer(ino->mtime_ms));
-    set(o, "atime", json_integer(ino->atime_ms));
-    set(o, "ttl", ino->ttl_ms < 0 ? json_null() : json_integer(ino->ttl_ms));
-    set(o, "ttl_action",
-        json_string(ino->ttl_action == INODE_TTL_FREE ? "free" : "delete"));
-    set(o, "pinned", json_boolean(ino->pinned));
+    jsonw_lit(w, "{\"id\":");
+    jsonw_u64(w, clamp(ino->id));
+    jsonw_lit(w, ",\"name\":");
+    jsonw_str(w, ino->name);
+    jsonw_lit(w, ",\"path\":");
+    jsonw_str(w, path);
+    jsonw_lit(w, ino->type == INODE_DIR ? ",\"type\":\"directory\""
+                                        : ",\"type\":\"file\"");
+    jsonw_lit(w, ",\"size\":");
+    jsonw_u64(w, clamp(ino->size));
+    jsonw_lit(w, ",\"block_size\":");
+    jsonw_u64(w, clamp(ino->block_size));
+    jsonw_lit(w, ",\"mode\":");
+    jsonw_str(w, mode);
+    jsonw_lit(w, ",\"owner\":");
+    jsonw_str(w, ino->owner);
+    jsonw_lit(w, ",\"group\":");
+    jsonw_str(w, ino->group);
+    jsonw_lit(w, ",\"ctime\":");
+    jsonw_i64(w, ino->ctime_ms);
+    jsonw_lit(w, ",\"mtime\":");
+    jsonw_i64(w, ino->mtime_ms);
+    jsonw_lit(w, ",\"atime\":");
+    jsonw_i64(w, ino->atime_ms);
+    jsonw_lit(w, ",\"ttl\":");
+    if (ino->ttl_ms < 0) {
+        jsonw_lit(w, "null");
+    } else {
+        jsonw_i64(w, ino->ttl_ms);
+    }
+    jsonw_lit(w, ino->ttl_action == INODE_TTL_FREE
+                     ? ",\"ttl_action\":\"free\""
+                     : ",\"ttl_action\":\"delete\"");
+    jsonw_lit(w, ino->pinned ? ",\"pinned\":true" : ",\"pinned\":false");
+    jsonw_lit(w, ",\"xattrs\":{");
     for (size_t i = 0; i < ino->n_xattrs; i++) {
-        const struct xattr *xa = &ino->xattrs[i];
-        json_t *k = str(xa->key);
-
-        /* A key must be valid UTF-8 for jansson; use the repaired text. */
-        set(x, json_string_value(k), str(xa->value));
-        json_decref(k);
+        if (i > 0) {
+            jsonw_raw(w, ",", 1);
+        }
+        jsonw_str(w, ino->xattrs[i].key);
+        jsonw_raw(w, ":", 1);
+        jsonw_str(w, ino->xattrs[i].value);
     }
-    set(o, "xattrs", x);
+    jsonw_raw(w, "}", 1);
     if (ino->type == INODE_DIR) {
-        set(o, "children", uint_new(ino->nchildren));
+        jsonw_lit(w, ",\"children\":");
+        jsonw_u64(w, clamp(ino->nchildren));
     }
-    set(o, "version", uint_new(ino->version));
-    set(o, "etag", json_string(etag));
-    return o;
+    jsonw_lit(w, ",\"version\":");
+    jsonw_u64(w, clamp(ino->version));
+    jsonw_lit(w, ",\"etag\":");
+    jsonw_str(w, etag);
+    jsonw_raw(w, "}", 1);
 }
 
 char *codec_inode_to_json(const struct inode *ino, const char *path,
                           size_t *len)
 {
-    codec_init();
-    return dump(inode_json(ino, path), len);
+    struct jsonw w;
+
+    jsonw_init(&w, 512);
+    inode_write(&w, ino, path);
+    return jsonw_finish(&w, len);
 }
 
 char *codec_page_to_json(const char *path, const struct ns_page *page,
                          size_t *len)
 {
-    json_t *o;
-    json_t *entries;
+    struct jsonw w;
     size_t plen = strlen(path);
-    size_t cap = plen + 2 + PATH_NAME_MAX + 1;
+    size_t base = strcmp(path, "/") == 0 ? 0 : plen;
+    size_t cap = base + 2 + PATH_NAME_MAX + 1;
     char *child = bn_malloc(cap);
 
-    codec_init();
-    o = json_object();
-    entries = json_array();
+    jsonw_init(&w, 256 + page->n * 384);
+    jsonw_lit(&w, "{\"path\":");
+    jsonw_str(&w, path);
+    jsonw_lit(&w, ",\"entries\":[");
     for (size_t i = 0; i < page->n; i++) {
         const struct inode *e = &page->entries[i];
         const char *name = e->name != NULL ? e->name : "";
         size_t nlen = strlen(name);
-        size_t base = strcmp(path, "/") == 0 ? 0 : plen;
 
         if (base + 1 + nlen + 1 > cap) {
             cap = base + 1 + nlen + 1;
@@ -233,17 +227,20 @@ char *codec_page_to_json(const char *path, const struct ns_page *page,
         memcpy(child, path, base);
         child[base] = '/';
         memcpy(child + base + 1, name, nlen + 1);
-        (void)json_array_append_new(entries, inode_json(e, child));
+        if (i > 0) {
+            jsonw_raw(&w, ",", 1);
+        }
+        inode_write(&w, e, child);
     }
     free(child);
-    set(o, "path", str(path));
-    set(o, "entries", entries);
+    jsonw_lit(&w, "],\"next\":");
     if (page->more && page->n > 0) {
-        set(o, "next", str(page->entries[page->n - 1].name));
+        jsonw_str(&w, page->entries[page->n - 1].name);
     } else {
-        set(o, "next", json_null());
+        jsonw_lit(&w, "null");
     }
-    return dump(o, len);
+    jsonw_raw(&w, "}", 1);
+    return jsonw_finish(&w, len);
 }
 
 char *codec_problem_to_json(int status, const char *code, const char *title,

@@ -21,7 +21,10 @@
 #include "../../api/http_req.c" /* NOLINT(bugprone-suspicious-include) */
 
 #include "codec.h"
+#include "jsonw.h"
+
 #include "http_problem.h"
+#include <jansson.h>
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -776,10 +779,62 @@ static void test_codec_req_arena(void **state)
     http_req_free(req);
 }
 
+/* The writer of the hot answers writes strings exactly as jansson's compact
+ * dump does (valid UTF-8), and U+FFFD for bytes that are not UTF-8. */
+static void test_codec_jsonw_matches_jansson(void **state)
+{
+    const char *valid[] = {
+        "",
+        "plain",
+        "a\"b",
+        "back\\slash",
+        "slash/",
+        "\x01\x1f\x7f",
+        "\b\f\n\r\t",
+        "caf\xc3\xa9",
+        "\xe2\x80\xa8 line sep",
+        "\xf0\x9f\x8c\xb3 tree",
+        "\xef\xbf\xbd",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
+        struct jsonw w;
+        size_t len;
+        json_t *j = json_string(valid[i]);
+        char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *got;
+
+        jsonw_init(&w, 1);
+        jsonw_str(&w, valid[i]);
+        got = jsonw_finish(&w, &len);
+        assert_string_equal(got, want);
+        assert_int_equal(len, strlen(want));
+        free(got);
+        free(want);
+        json_decref(j);
+    }
+    struct jsonw w;
+    size_t len;
+    char *got;
+
+    jsonw_init(&w, 1);
+    jsonw_str(&w, "a\xff\xc3(\xed\xa0\x80z"); /* bad byte, cut, surrogate */
+    jsonw_raw(&w, ",", 1);
+    jsonw_i64(&w, INT64_MIN);
+    jsonw_raw(&w, ",", 1);
+    jsonw_u64(&w, UINT64_MAX);
+    got = jsonw_finish(&w, &len);
+    assert_string_equal(got, "\"a\xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd"
+                             "\xef\xbf\xbd\xef\xbf\xbdz\","
+                             "-9223372036854775808,18446744073709551615");
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codec_inode_golden),
+        cmocka_unit_test(test_codec_jsonw_matches_jansson),
         cmocka_unit_test(test_codec_page),
         cmocka_unit_test(test_codec_problem_reply),
         cmocka_unit_test(test_codec_health),

@@ -63,9 +63,16 @@ static const char *const sql[S_N] = {
                      "name > ?3 ORDER BY name LIMIT ?2",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
-    [S_PUT] = "INSERT OR REPLACE INTO inodes (" COLS ") VALUES (?1, ?2, ?3, "
-              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-              "?17, ?18)",
+    /* An upsert, not INSERT OR REPLACE: an existing row is updated in
+     * place, so a parent whose counters change keeps its index entry
+     * (REPLACE would delete and insert the row and its (parent, name)). */
+    [S_PUT] = "INSERT INTO inodes (" COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+              "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+              "ON CONFLICT(id) DO UPDATE SET parent = ?2, name = ?3, "
+              "type = ?4, mode = ?5, owner = ?6, grp = ?7, size = ?8, "
+              "block_size = ?9, ctime = ?10, mtime = ?11, atime = ?12, "
+              "ttl = ?13, ttl_action = ?14, pinned = ?15, nchildren = ?16, "
+              "version = ?17, xattrs = ?18",
     [S_DELETE] = "DELETE FROM inodes WHERE id = ?1",
     [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",

@@ -82,6 +82,7 @@ UNIT_TESTS := \
 	test_store \
 	test_fsm \
 	test_ttl \
+	test_datadir \
 	test_codec
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -128,6 +129,7 @@ $(eval $(call unit_test,test_store,$(STORE_OBJS)))
 FIXTURE_OBJS := $(BUILD)/tests/support/ns_fixture.o
 $(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_ttl,$(CORE_OBJS) $(FIXTURE_OBJS)))
+$(eval $(call unit_test,test_datadir,$(BASE_OBJS) $(O)/datadir.o))
 $(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
 	$(BUILD)/api/codec.o $(BUILD)/api/jsonw.o $(BUILD)/api/http_problem.o))
 

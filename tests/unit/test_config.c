@@ -360,6 +360,13 @@ static void test_config_args_errors(void **state)
         {{"--config", "/nonexistent.conf"}, "/nonexistent.conf: "},
         {{"--set", "heartbeat_timeout_ms=1000"},
          "heartbeat_timeout_ms (1000) must be less than"},
+        {{"--listen", "127.0.0.1"}, "is not host:port"},
+        {{"--listen", "127.0.0.1:99999"}, "the port must be 1 to 65535"},
+        {{"--listen", "127.0.0.1:0"}, "the port must be 1 to 65535"},
+        {{"--listen", "127.0.0.1:80x"}, "the port must be 1 to 65535"},
+        {{"--listen", ":8420"}, "is not host:port"},
+        {{"--raft-listen", "::1:8421"}, "write an IPv6 host as [v6]:port"},
+        {{"--raft-listen", "[::1:8421"}, "is not [v6]:port"},
     };
     char errmsg[BN_ERRMSG_SIZE];
     struct config cfg;

@@ -553,6 +553,39 @@ void cache_drop(struct cache *c, bn_ino ino)
     pthread_mutex_unlock(&c->mu);
 }
 
+void cache_dirty_children(struct cache *c, bn_ino parent, const char *after,
+                          struct inode **live, size_t *nlive, char ***gone,
+                          size_t *ngone)
+{
+    size_t cap_live = 0;
+    size_t cap_gone = 0;
+
+    *live = NULL;
+    *gone = NULL;
+    *nlive = *ngone = 0;
+    pthread_mutex_lock(&c->mu);
+    for (struct entry *e = c->dirty.head; e != NULL; e = e->next) {
+        if (e->ino.parent != parent || e->ino.name == NULL) {
+            continue;
+        }
+        if (e->kind == ENTRY_EDGE) {
+            if (*ngone == cap_gone) {
+                cap_gone = cap_gone > 0 ? cap_gone * 2 : 16;
+                *gone = bn_realloc(*gone, cap_gone * sizeof(**gone));
+            }
+            (*gone)[(*ngone)++] = bn_strdup(e->ino.name);
+        } else if (!e->gone && (after == NULL || after[0] == '\0' ||
+                                strcmp(e->ino.name, after) > 0)) {
+            if (*nlive == cap_live) {
+                cap_live = cap_live > 0 ? cap_live * 2 : 16;
+                *live = bn_realloc(*live, cap_live * sizeof(**live));
+            }
+            inode_copy(&(*live)[(*nlive)++], &e->ino);
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
 bool cache_is_dirty(struct cache *c, bn_ino ino)
 {
     struct entry *e;

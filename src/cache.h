@@ -70,6 +70,16 @@ void cache_remove_dirty(struct cache *c, const struct inode *ino);
  * no reader can reach any more (reclaimed trash). */
 void cache_drop(struct cache *c, bn_ino ino);
 
+/* The uncommitted changes to the children of @parent: *live, a new array
+ * of copies of the *nlive dirty inodes whose parent is @parent and whose
+ * name sorts after @after (NULL: all), and *gone, a new array of the
+ * *ngone names under @parent that uncommitted deletes and renames took
+ * away (free each string, each inode with inode_clear(), and both arrays
+ * with free()). Scans the dirty entries only. */
+void cache_dirty_children(struct cache *c, bn_ino parent, const char *after,
+                          struct inode **live, size_t *nlive, char ***gone,
+                          size_t *ngone);
+
 /* Whether @ino has an uncommitted change. */
 bool cache_is_dirty(struct cache *c, bn_ino ino);
 

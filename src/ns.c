@@ -16,8 +16,6 @@
 #include "mem.h"
 #include "store.h"
 
-#define LIST_WAIT_MS 100
-
 struct ns {
     struct store *st;
     struct lock_pool *locks;
@@ -256,26 +254,18 @@ int ns_list(struct ns *ns, const struct path *p, const char *after,
         bn_errmsg_printf(errmsg, "limit must be 1 to %d", NS_LIST_LIMIT_MAX);
         return BN_EINVAL;
     }
-    for (;;) {
-        rc = walk(ns, p, &cur, &dir, errmsg);
-        if (rc != 0) {
-            return rc;
-        }
-        if (dir.type != INODE_DIR) {
-            lock_cursor_end(&cur);
-            inode_clear(&dir);
-            bn_errmsg_printf(errmsg, "%s is not a directory", p->norm);
-            return BN_ENOTDIR;
-        }
-        if (!store_is_dirty(ns->st, dir.id)) {
-            break;
-        }
-        /* Its children changed in the batch being applied: wait for the
-         * commit without holding the lock, which apply may need. */
+    rc = walk(ns, p, &cur, &dir, errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir.type != INODE_DIR) {
         lock_cursor_end(&cur);
         inode_clear(&dir);
-        store_wait_commit(ns->st, LIST_WAIT_MS);
+        bn_errmsg_printf(errmsg, "%s is not a directory", p->norm);
+        return BN_ENOTDIR;
     }
+    /* Holding the directory's read lock: its children cannot change while
+     * the store merges the committed rows with the uncommitted ones. */
     rc = store_list(ns->st, dir.id, after, limit, &out->entries, &out->n,
                     &out->more, errmsg);
     lock_cursor_end(&cur);

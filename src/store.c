@@ -36,10 +36,7 @@ struct store {
     uint64_t applied; /* pending or committed */
     bn_ino next_id;
     bool trash; /* the trash may hold rows */
-    /* commit notification */
-    pthread_mutex_t commit_mu;
-    pthread_cond_t commit_cv;
-    uint64_t commit_seq;
+    /* counters */
     _Atomic uint64_t commits;
     _Atomic uint64_t applied_committed;
     _Atomic uint64_t inodes; /* live rows, including the trash */
@@ -109,8 +106,6 @@ int store_open(struct store **out, const struct store_options *opts,
 
     pthread_mutex_init(&st->pool_mu, NULL);
     pthread_cond_init(&st->pool_cv, NULL);
-    pthread_mutex_init(&st->commit_mu, NULL);
-    pthread_cond_init(&st->commit_cv, NULL);
     pthread_mutex_init(&st->ck_mu, NULL);
     pthread_cond_init(&st->ck_cv, NULL);
     rc = db_open(&st->w, opts->path, DB_WRITER, errmsg);
@@ -186,8 +181,6 @@ void store_close(struct store *st)
     cache_free(st->cache);
     pthread_mutex_destroy(&st->pool_mu);
     pthread_cond_destroy(&st->pool_cv);
-    pthread_mutex_destroy(&st->commit_mu);
-    pthread_cond_destroy(&st->commit_cv);
     pthread_mutex_destroy(&st->ck_mu);
     pthread_cond_destroy(&st->ck_cv);
     free(st);
@@ -274,56 +267,127 @@ int store_lookup(struct store *st, bn_ino parent, const char *name,
     return rc;
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct inode *)a)->name,
+                  ((const struct inode *)b)->name);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool name_in_live(const struct inode *live, size_t n, const char *name)
+{
+    struct inode key = {.name = (char *)name};
+
+    return n > 0 && bsearch(&key, live, n, sizeof(*live), by_name) != NULL;
+}
+
+static bool name_in_gone(char **gone, size_t n, const char *name)
+{
+    return n > 0 && bsearch(&name, gone, n, sizeof(*gone), str_cmp) != NULL;
+}
+
 int store_list(struct store *st, bn_ino parent, const char *after, size_t limit,
                struct inode **out, size_t *n, bool *more,
                char errmsg[BN_ERRMSG_SIZE])
 {
-    struct db *db = reader_take(st);
-    int rc = db_list(db, parent, after, limit, out, n, more, errmsg);
+    struct inode *live;
+    struct inode *rows = NULL;
+    struct inode *res;
+    char **gone;
+    size_t nlive;
+    size_t ngone;
+    size_t nrows = 0;
+    size_t k = 0;
+    size_t i = 0;
+    size_t j = 0;
+    bool smore;
+    struct db *db;
+    int rc;
 
+    /* The dirty set first, the committed rows second: a commit in between
+     * only moves changes from the first to the second, and the caller's
+     * read lock on the directory keeps apply from changing its children,
+     * so the merge is the applied state either way. */
+    cache_dirty_children(st->cache, parent, after, &live, &nlive, &gone,
+                         &ngone);
+    if (nlive > 1) {
+        qsort(live, nlive, sizeof(*live), by_name);
+    }
+    if (ngone > 1) {
+        qsort(gone, ngone, sizeof(*gone), str_cmp);
+    }
+    /* Each dirty name hides at most one row: with that many more rows the
+     * merge knows its first limit + 1 entries (and so whether more follow). */
+    db = reader_take(st);
+    rc = db_list(db, parent, after, limit + 1 + nlive + ngone, &rows, &nrows,
+                 &smore, errmsg);
     reader_give(st, db);
+    res = bn_calloc(limit + 1, sizeof(*res));
+    while (rc == 0 && k < limit + 1 && (i < nrows || j < nlive)) {
+        /* live[0..j) went out already; a row of one of their names was
+         * met (and hidden) before it, the two being in name order. */
+        if (i < nrows && (name_in_gone(gone, ngone, rows[i].name) ||
+                          name_in_live(live + j, nlive - j, rows[i].name))) {
+            inode_clear(&rows[i++]); /* replaced or taken away */
+            continue;
+        }
+        if (j == nlive ||
+            (i < nrows && strcmp(rows[i].name, live[j].name) < 0)) {
+            struct inode fresh;
+
+            res[k] = rows[i];
+            memset(&rows[i++], 0, sizeof(*rows));
+            /* Attributes may be newer in the cache (a setattr does not
+             * lock the directory). */
+            if (cache_get(st->cache, res[k].id, &fresh, NULL) == CACHE_HIT) {
+                if (fresh.parent == parent &&
+                    strcmp(fresh.name, res[k].name) == 0) {
+                    inode_clear(&res[k]);
+                    res[k] = fresh;
+                } else {
+                    inode_clear(&fresh);
+                }
+            }
+        } else {
+            res[k] = live[j++]; /* moved: only live[j..] is freed below */
+        }
+        k++;
+    }
+    for (; i < nrows; i++) {
+        inode_clear(&rows[i]);
+    }
+    for (; j < nlive; j++) {
+        inode_clear(&live[j]);
+    }
+    free(rows);
+    free(live);
+    for (size_t g = 0; g < ngone; g++) {
+        free(gone[g]);
+    }
+    free(gone);
     if (rc != 0) {
+        for (size_t r = 0; r < k; r++) {
+            inode_clear(&res[r]);
+        }
+        free(res);
         return rc;
     }
-    /* The directory is clean, so its set of children is committed; an
-     * entry's attributes may still be newer in the cache. */
-    for (size_t i = 0; i < *n; i++) {
-        struct inode fresh;
-
-        if (cache_get(st->cache, (*out)[i].id, &fresh, NULL) == CACHE_HIT) {
-            inode_clear(&(*out)[i]);
-            (*out)[i] = fresh;
-        }
+    *more = k > limit;
+    if (*more) {
+        inode_clear(&res[--k]);
     }
+    *out = res;
+    *n = k;
     return 0;
 }
 
 bool store_is_dirty(struct store *st, bn_ino ino)
 {
     return cache_is_dirty(st->cache, ino);
-}
-
-void store_wait_commit(struct store *st, unsigned timeout_ms)
-{
-    struct timespec ts;
-    uint64_t seq;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&st->commit_mu);
-    seq = st->commit_seq;
-    while (st->commit_seq == seq) {
-        if (pthread_cond_timedwait(&st->commit_cv, &st->commit_mu, &ts) ==
-            ETIMEDOUT) {
-            break;
-        }
-    }
-    pthread_mutex_unlock(&st->commit_mu);
 }
 
 /* ---- writes ------------------------------------------------------------- */
@@ -457,10 +521,6 @@ int store_commit(struct store *st, bool durable, char errmsg[BN_ERRMSG_SIZE])
         }
         atomic_store(&st->applied_committed, st->applied);
         atomic_fetch_add(&st->commits, 1);
-        pthread_mutex_lock(&st->commit_mu);
-        st->commit_seq++;
-        pthread_cond_broadcast(&st->commit_cv);
-        pthread_mutex_unlock(&st->commit_mu);
     }
     /* Durable: the WAL must reach the disk; wait out a background
      * checkpoint that holds the checkpoint lock (bounded). */

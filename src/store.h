@@ -70,19 +70,16 @@ int store_lookup(struct store *st, bn_ino parent, const char *name,
 /* Up to @limit children of @parent with names after @after (NULL: from the
  * start), sorted by name, as a new array of *n inodes (free each with
  * inode_clear() and the array with free()); *more tells whether more
- * follow. Reads committed rows only: the caller must first make sure the
- * directory has no uncommitted change (store_is_dirty) while holding its
- * read lock. Returns 0 or a store error. */
+ * follow. The committed rows merged with the uncommitted changes the cache
+ * holds, so a listing never waits for a commit; the caller holds the
+ * directory's read lock (apply cannot change its children meanwhile).
+ * Returns 0 or a store error. */
 int store_list(struct store *st, bn_ino parent, const char *after, size_t limit,
                struct inode **out, size_t *n, bool *more,
                char errmsg[BN_ERRMSG_SIZE]);
 
 /* Whether @ino has changes not yet committed. Any thread. */
 bool store_is_dirty(struct store *st, bn_ino ino);
-
-/* Block until the commit after the current one has happened (or @timeout_ms
- * passed). Hold no lock. Any thread. */
-void store_wait_commit(struct store *st, unsigned timeout_ms);
 
 /* ---- writes: apply thread only; hold the write locks -------------------- */
 
@@ -116,9 +113,9 @@ int store_trash(struct store *st, const struct inode *ino,
 /* Record @index as the last applied raft index (committed with the batch). */
 void store_set_applied(struct store *st, uint64_t index);
 
-/* Commit the open transaction (nothing when none is open), unpin the dirty
- * entries and wake store_wait_commit(). @durable also syncs the WAL to disk
- * (before raft may compact the log). Returns 0 or a store error. */
+/* Commit the open transaction (nothing when none is open) and unpin the
+ * dirty entries. @durable also syncs the WAL to disk (before raft may
+ * compact the log). Returns 0 or a store error. */
 int store_commit(struct store *st, bool durable, char errmsg[BN_ERRMSG_SIZE]);
 
 /* Delete up to @max rows of trashed subtrees in the open transaction.

@@ -17,6 +17,7 @@
 
 #include "fsm.h"
 #include "mem.h"
+#include "ns.h"
 #include "ns_fixture.h"
 #include "path.h"
 
@@ -216,6 +217,104 @@ static void test_fsm_replay_is_skipped(void **state)
     fsm_free(f);
 }
 
+/* Apply @c through @f as the next entry, leaving the transaction open
+ * (the group commit's window). */
+static void apply_open(struct ns_fixture *fx, struct fsm *f, struct cmd *c)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    const struct cmd *cmds[1] = {c};
+    struct cmd_batch_hdr hdr = {1, fx->index + 100, T0, 1};
+    size_t len;
+    void *buf = cmd_batch_encode(cmds, 1, &hdr, malloc, &len);
+
+    assert_int_equal(fsm_apply_batch(f, buf, len, ++fx->index, errmsg), 0);
+    free(buf);
+    cmd_free(c);
+}
+
+/* All the names of /d, @limit a page, joined by spaces. */
+static void list_all(struct ns_fixture *fx, size_t limit, char *out, size_t cap)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    char after[PATH_NAME_MAX + 1] = "";
+    struct path p = {0};
+    struct ns_page page;
+    size_t len = 0;
+
+    assert_int_equal(path_parse("/d", 2, &p, errmsg), 0);
+    out[0] = '\0';
+    for (int pages = 0; pages < 100; pages++) {
+        assert_int_equal(
+            ns_list(fx->ns, &p, after[0] ? after : NULL, limit, &page, errmsg),
+            0);
+        assert_true(page.n <= limit);
+        for (size_t i = 0; i < page.n; i++) {
+            int n = snprintf(out + len, cap - len, "%s%s", len ? " " : "",
+                             page.entries[i].name);
+            len += (size_t)n;
+            if (strcmp(page.entries[i].name, "a") == 0) {
+                assert_int_equal(page.entries[i].size, 5);
+            }
+        }
+        bool more = page.more;
+        if (page.n > 0) {
+            (void)snprintf(after, sizeof(after), "%s",
+                           page.entries[page.n - 1].name);
+        }
+        ns_page_clear(&page);
+        if (!more) {
+            break;
+        }
+    }
+    path_clear(&p);
+}
+
+/* A listing merges the committed rows with the applied, uncommitted
+ * changes (creates, deletes, renames in, out and within, a name deleted
+ * and created again, attributes), page by page, and shows the same before
+ * and after the commit. */
+static void test_fsm_list_sees_uncommitted(void **state)
+{
+    struct ns_fixture *fx = *state;
+    struct fsm *f = fsm_new(fx->ns, fx->st, NULL, NULL);
+    const char *want = "a b b2 c d g h i in j zz";
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    char got[512];
+    char path[32];
+
+    for (char c = 'a'; c <= 'j'; c++) {
+        (void)snprintf(path, sizeof(path), "/d/%c", c);
+        apply_open(fx, f, fixture_create(path, INODE_FILE, true));
+    }
+    apply_open(fx, f, fixture_create("/other/in", INODE_FILE, true));
+    apply_open(fx, f, fixture_create("/other/keep", INODE_FILE, true));
+    assert_int_equal(fsm_flush(f, true, errmsg), 0);
+
+    apply_open(fx, f, fixture_delete("/d/c", false));
+    apply_open(fx, f, fixture_rename("/d/e", "/d/zz"));
+    apply_open(fx, f, fixture_rename("/d/f", "/other/f"));
+    apply_open(fx, f, fixture_rename("/other/in", "/d/in"));
+    apply_open(fx, f, fixture_create("/d/b2", INODE_FILE, false));
+    apply_open(fx, f, fixture_create("/d/c", INODE_DIR, false));
+    struct cmd *sa = cmd_new(CMD_SETATTR);
+    sa->path = bn_strdup("/d/a");
+    sa->flags = CMD_F_SIZE;
+    sa->size = 5;
+    apply_open(fx, f, sa);
+    assert_true(fsm_has_open_txn(f));
+
+    for (size_t limit = 1; limit <= 12; limit++) {
+        list_all(fx, limit, got, sizeof(got));
+        assert_string_equal(got, want);
+    }
+    assert_int_equal(fsm_flush(f, true, errmsg), 0);
+    for (size_t limit = 1; limit <= 12; limit++) {
+        list_all(fx, limit, got, sizeof(got));
+        assert_string_equal(got, want);
+    }
+    fsm_free(f);
+}
+
 /* Entries share a store transaction until a flush: readers see the
  * applied inodes at once, the commit comes with fsm_flush(). */
 static void test_fsm_group_commit(void **state)
@@ -290,6 +389,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fsm_create, fixture_setup,
                                         fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_list_sees_uncommitted,
+                                        fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fsm_group_commit, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fsm_errors, fixture_setup,

@@ -359,17 +359,14 @@ static void evict(struct cache *c)
         entry_destroy(c, c->lru.tail);
         c->evictions++;
     }
+    /* Then the tables, sized by what is left. */
     size_t nb = shrunk_size(&c->by_id);
     if (nb != c->by_id.nb) {
         id_resize(c, nb);
     }
     nb = shrunk_size(&c->by_edge);
     if (nb != c->by_edge.nb) {
-        edge_resize(c, nb);
-    }
-    while (c->bytes > c->budget && c->lru.tail != NULL) {
-        entry_destroy(c, c->lru.tail);
-        c->evictions++;
+        edge_resize(c, nb); /* smaller tables: bytes only go down */
     }
 }
 

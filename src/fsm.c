@@ -138,8 +138,7 @@ int fsm_apply_batch(struct fsm *f, const void *buf, size_t len, uint64_t index,
     }
     store_set_applied(f->st, index);
     f->txn_entries++;
-    rc = f->txn_entries >= FSM_GROUP_ENTRIES ? fsm_flush(f, true, errmsg)
-                                             : fsm_flush(f, false, errmsg);
+    rc = fsm_flush(f, f->txn_entries >= FSM_GROUP_ENTRIES, errmsg);
     if (rc != 0) {
         for (uint32_t j = 0; j < hdr.count; j++) {
             cmd_result_free(res[j]);

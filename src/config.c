@@ -68,6 +68,17 @@ static const struct config_option options[] = {
     {"batch_max", "raft", CONFIG_U64, F(batch_max), "1024", 1, 4096,
      "most commands in one raft entry"},
 
+    {"members", "cluster", CONFIG_MEMBERS, F(members), "", 0, 4000,
+     "initial members: \"ID HTTP RAFT, ...\"; empty: this node alone"},
+    {"join", "cluster", CONFIG_BOOL, F(join), "false", 0, 1,
+     "true: start empty and wait to be added by the leader"},
+    {"idempotency_keys", "cluster", CONFIG_U64, F(idempotency_keys), "100000",
+     1, 10000000, "Idempotency-Key outcomes remembered, at most"},
+    {"idempotency_ttl_ms", "cluster", CONFIG_U64, F(idempotency_ttl_ms),
+     "600000", 1000, 604800000, "how long an Idempotency-Key is remembered"},
+    {"snapshot_timeout_ms", "cluster", CONFIG_U64, F(snapshot_timeout_ms),
+     "3600000", 1000, 86400000, "longest download of a snapshot from a peer"},
+
     {"cache_bytes", "store", CONFIG_SIZE, F(cache_bytes), "256MiB", SZ_MIB,
      16 * SZ_TIB, "memory budget of the inode and edge cache"},
     {"lock_stripes", "store", CONFIG_U64, F(lock_stripes), "4096", 1, 1048576,
@@ -169,7 +180,9 @@ static void format_size(uint64_t v, char *buf, size_t len)
 static void format_value(const struct config_option *o, uint64_t v, char *buf,
                          size_t len)
 {
-    if (o->type == CONFIG_SIZE) {
+    if (o->type == CONFIG_BOOL) {
+        (void)snprintf(buf, len, "%s", v != 0 ? "true" : "false");
+    } else if (o->type == CONFIG_SIZE) {
         format_size(v, buf, len);
     } else {
         (void)snprintf(buf, len, "%llu", (unsigned long long)v);
@@ -221,7 +234,7 @@ int config_parse_size(const char *s, uint64_t *out)
 static bool is_text(const struct config_option *o)
 {
     return o->type == CONFIG_STR || o->type == CONFIG_ADDR ||
-           o->type == CONFIG_LOGLEVEL;
+           o->type == CONFIG_LOGLEVEL || o->type == CONFIG_MEMBERS;
 }
 
 /* host:port or [v6]:port, with a port from 1 to 65535. */
@@ -252,6 +265,82 @@ static int check_addr(const char *value, char why[BN_ERRMSG_SIZE])
         return BN_EINVAL;
     }
     return 0;
+}
+
+int config_parse_members(const char *spec, struct config_member **out,
+                         size_t *n, char errmsg[BN_ERRMSG_SIZE])
+{
+    struct config_member *m = NULL;
+    size_t count = 0;
+    const char *p = spec;
+
+    *out = NULL;
+    *n = 0;
+    while (*p != '\0') {
+        char item[3 * (CONFIG_ADDR_MAX + 2)];
+        char id_s[32];
+        char extra[2];
+        struct config_member x;
+        size_t len = strcspn(p, ",");
+        char *end;
+        int k;
+
+        memset(&x, 0, sizeof(x));
+        if (len >= sizeof(item)) {
+            bn_errmsg_printf(errmsg, "member '%.40s...' is too long", p);
+            goto bad;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        p += len;
+        if (*p == ',') {
+            p++;
+        }
+        if (item[strspn(item, " \t")] == '\0') {
+            if (*p == '\0' && count > 0) {
+                break; /* a trailing comma */
+            }
+            bn_errmsg_printf(errmsg, "an empty member in the list");
+            goto bad;
+        }
+        k = sscanf(item, " %31s %255s %255s %1s", id_s, x.http, x.raft, extra);
+        if (k != 3) {
+            bn_errmsg_printf(errmsg,
+                             "member '%.64s' is not \"ID HTTP-ADDR "
+                             "RAFT-ADDR\"",
+                             item);
+            goto bad;
+        }
+        errno = 0;
+        x.id = id_s[0] >= '1' && id_s[0] <= '9'
+                   ? (uint64_t)strtoull(id_s, &end, 10)
+                   : 0;
+        if (x.id == 0 || errno != 0 || *end != '\0') {
+            bn_errmsg_printf(errmsg, "member id '%.32s' is not a number from 1",
+                             id_s);
+            goto bad;
+        }
+        if (check_addr(x.http, errmsg) != 0 ||
+            check_addr(x.raft, errmsg) != 0) {
+            bn_errmsg_wrapf(errmsg, "member %llu", (unsigned long long)x.id);
+            goto bad;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (m[i].id == x.id) {
+                bn_errmsg_printf(errmsg, "member %llu is listed twice",
+                                 (unsigned long long)x.id);
+                goto bad;
+            }
+        }
+        m = bn_realloc(m, (count + 1) * sizeof(*m));
+        m[count++] = x;
+    }
+    *out = m;
+    *n = count;
+    return 0;
+bad:
+    free(m);
+    return BN_EINVAL;
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -310,6 +399,29 @@ static int set_value(struct config *cfg, const struct config_option *o,
                              "'%.64s' is not a level (error, warn, info or "
                              "debug)",
                              value);
+            return BN_EINVAL;
+        }
+        break;
+    case CONFIG_MEMBERS: {
+        struct config_member *m = NULL;
+        size_t n = 0;
+
+        if (len > o->max) {
+            bn_errmsg_printf(why, "is longer than %llu bytes",
+                             (unsigned long long)o->max);
+            return BN_EINVAL;
+        }
+        if (config_parse_members(value, &m, &n, why) != 0) {
+            return BN_EINVAL;
+        }
+        free(m);
+        break;
+    }
+    case CONFIG_BOOL:
+        if (strcmp(value, "true") == 0) {
+            v = 1;
+        } else if (strcmp(value, "false") != 0) {
+            bn_errmsg_printf(why, "'%.64s' is not true or false", value);
             return BN_EINVAL;
         }
         break;
@@ -484,6 +596,23 @@ static int on_pair(void *user, const char *section, const char *name,
         return 0;
     }
     i = (size_t)(o - options);
+    if (o->type == CONFIG_MEMBERS && ld->seen[i] != 0 && value != NULL &&
+        section[0] != '\0' && strcmp(section, o->section) == 0) {
+        /* A long members list may take several lines: they add up. */
+        char *joined;
+        const char *old = str_value(ld->cfg, o);
+
+        joined = bn_malloc(strlen(old) + strlen(value) + 3);
+        (void)sprintf(joined, "%s%s%s", old, old[0] != '\0' ? ", " : "",
+                      value);
+        if (set_value(ld->cfg, o, joined, why) != 0) {
+            load_fail(ld, "%s: %s", o->key, why);
+            free(joined);
+            return 0;
+        }
+        free(joined);
+        return 1;
+    }
     if (ld->seen[i] != 0) {
         load_fail(ld, "%s set twice (first on line %d)", o->key, ld->seen[i]);
         return 0;
@@ -570,6 +699,7 @@ static const struct flag flags[] = {
     {"--raft-listen", FLAG_KEY, "raft_listen", "HOST:PORT"},
     {"--cache-bytes", FLAG_KEY, "cache_bytes", "SIZE"},
     {"--log-level", FLAG_KEY, "log_level", "LEVEL"},
+    {"--members", FLAG_KEY, "members", "\"ID HTTP RAFT, ...\""},
     {"--set", FLAG_SET, NULL, "KEY=VALUE"},
     {"--print-config", FLAG_PRINT, NULL, NULL},
     {"--help", FLAG_HELP, NULL, NULL},
@@ -684,6 +814,8 @@ static void print_usage(FILE *out)
         case CONFIG_STR:
         case CONFIG_ADDR:
         case CONFIG_LOGLEVEL:
+        case CONFIG_MEMBERS:
+        case CONFIG_BOOL:
             (void)fprintf(out, "\n");
             break;
         case CONFIG_U64:
@@ -705,6 +837,27 @@ int config_check(const struct config *cfg, char errmsg[BN_ERRMSG_SIZE])
                          (unsigned long long)cfg->heartbeat_timeout_ms,
                          (unsigned long long)cfg->election_timeout_ms);
         return BN_EINVAL;
+    }
+    if (cfg->members != NULL && cfg->members[0] != '\0' && !cfg->join) {
+        struct config_member *m = NULL;
+        size_t n = 0;
+        bool found = false;
+
+        if (config_parse_members(cfg->members, &m, &n, errmsg) != 0) {
+            return BN_EINVAL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            found = found || m[i].id == cfg->node_id;
+        }
+        free(m);
+        if (!found) {
+            bn_errmsg_printf(errmsg,
+                             "node_id %llu is not in members (a node that "
+                             "is not an initial member starts with join = "
+                             "true)",
+                             (unsigned long long)cfg->node_id);
+            return BN_EINVAL;
+        }
     }
     return 0;
 }

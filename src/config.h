@@ -38,6 +38,12 @@ struct config {
     uint64_t snapshot_threshold;   /* snapshot_threshold = 8192 */
     uint64_t snapshot_trailing;    /* snapshot_trailing = 8192 */
     uint64_t batch_max;            /* batch_max = 1024 commands a raft entry */
+    /* [cluster] */
+    char *members;               /* members = (empty: this node alone) */
+    uint64_t join;               /* join = false */
+    uint64_t idempotency_keys;   /* idempotency_keys = 100000 */
+    uint64_t idempotency_ttl_ms; /* idempotency_ttl_ms = 600000 */
+    uint64_t snapshot_timeout_ms; /* snapshot_timeout_ms = 3600000 */
     /* [store] */
     uint64_t cache_bytes;  /* cache_bytes = 256MiB */
     uint64_t lock_stripes; /* lock_stripes = 4096 */
@@ -56,6 +62,17 @@ enum config_type {
     CONFIG_U64,      /* a decimal integer in min..max */
     CONFIG_SIZE,     /* a size in bytes, config_parse_size(), in min..max */
     CONFIG_LOGLEVEL, /* error, warn, info or debug, kept as a string */
+    CONFIG_MEMBERS,  /* "ID HTTP RAFT, ..." (config_parse_members), kept as
+                      * a string; may be empty; lines of it in a file add up */
+    CONFIG_BOOL,     /* true or false, kept as 0 or 1 in a uint64_t */
+};
+
+/* One node of the cluster, as the members key names it. */
+#define CONFIG_ADDR_MAX 255
+struct config_member {
+    uint64_t id;
+    char http[CONFIG_ADDR_MAX + 1]; /* host:port of its HTTP API */
+    char raft[CONFIG_ADDR_MAX + 1]; /* host:port of its raft transport */
 };
 
 /* One row of the option table. */
@@ -120,6 +137,14 @@ void config_print(const struct config *cfg, FILE *out);
  * election_timeout_ms). config_parse_args() calls it after the last layer.
  * Returns 0 or BN_EINVAL with the reason. */
 int config_check(const struct config *cfg, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Parse a members list: "ID HTTP RAFT" entries separated by commas, e.g.
+ * "1 127.0.0.1:8420 127.0.0.1:8421, 2 127.0.0.1:8430 127.0.0.1:8431".
+ * Ids are unique and nonzero, addresses host:port. On success *out is a
+ * new array of *n members (free()); an empty list gives NULL and 0.
+ * Returns 0 or BN_EINVAL with the reason. Any thread. */
+int config_parse_members(const char *spec, struct config_member **out,
+                         size_t *n, char errmsg[BN_ERRMSG_SIZE]);
 
 /* Parse a size: "123", "64KiB", "64MiB", "1GiB" (also KB/MB/GB as powers
  * of 1000). Also accepted: a "B" suffix, TiB and TB, units in any case and

@@ -35,7 +35,9 @@
     X(BN_EBUSY, -14, "busy", 503, "resource busy, retry")                      \
     X(BN_EIO, -15, "io_error", 500, "input/output error")                      \
     X(BN_ENOSPC, -16, "no_space", 507, "no space left on the store")           \
-    X(BN_ECORRUPT, -17, "corrupt", 500, "store is corrupt")
+    X(BN_ECORRUPT, -17, "corrupt", 500, "store is corrupt")                    \
+    X(BN_ENOTLEADER, -18, "not_leader", 307, "this node is not the leader")   \
+    X(BN_ECONFLICT, -19, "conflict", 409, "conflict")
 
 enum bn_err {
 #define BN_ERR_ENUM(e, v, name, status, text) e = v,
@@ -44,7 +46,7 @@ enum bn_err {
 };
 
 /* Number of codes in the table. */
-#define BN_ERR_COUNT 17
+#define BN_ERR_COUNT 19
 
 /* The stable name of @rc ("not_found"), or "internal" for an unknown code.
  * Any thread. */

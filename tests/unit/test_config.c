@@ -106,13 +106,14 @@ static void test_config_table_complete(void **state)
     (void)state;
     for (size_t i = 0; (o = config_option_at(i)) != NULL; i++) {
         assert_true(o->key[0] != '\0' && o->section[0] != '\0');
-        assert_true(o->def[0] != '\0' && o->help[0] != '\0');
+        assert_true(o->def[0] != '\0' || o->type == CONFIG_MEMBERS);
+        assert_true(o->help[0] != '\0');
         assert_ptr_equal(config_option_find(o->key), o);
         assert_true(o->type == CONFIG_STR || o->type == CONFIG_LOGLEVEL ||
                     o->min <= o->max);
         n++;
     }
-    assert_int_equal(n, 19);
+    assert_int_equal(n, 24);
     assert_null(config_option_find("no_such_key"));
     assert_null(config_option_at(n));
 }
@@ -477,7 +478,9 @@ static void test_config_sample_documents_every_key(void **state)
 
         f = fopen(SAMPLE, "r");
         assert_non_null(f);
-        (void)snprintf(want, sizeof(want), "%s = %s\n", o->key, o->def);
+        /* An empty default is written "key =". */
+        (void)snprintf(want, sizeof(want), "%s =%s%s\n", o->key,
+                       o->def[0] != '\0' ? " " : "", o->def);
         while (fgets(line, sizeof(line), f) != NULL) {
             const char *p = line;
 
@@ -526,6 +529,54 @@ static void test_config_sample_loads(void **state)
     config_clear(&cfg);
 }
 
+/* The members list: ids, two addresses each, commas; bad lists say why. */
+static void test_config_members(void **state)
+{
+    static const char *const bad[] = {
+        "1 127.0.0.1:8420",                        /* no raft address */
+        "0 127.0.0.1:8420 127.0.0.1:8421",         /* id 0 */
+        "x 127.0.0.1:8420 127.0.0.1:8421",         /* id not a number */
+        "1 127.0.0.1 127.0.0.1:8421",              /* no port */
+        "1 a:1 b:2, 1 c:3 d:4",                    /* id twice */
+        "1 a:1 b:2 c:3",                           /* extra field */
+        "1 a:1 b:2,, 2 c:3 d:4",                   /* empty member */
+    };
+    char errmsg[BN_ERRMSG_SIZE];
+    struct config_member *m = NULL;
+    size_t n = 0;
+    struct config cfg;
+
+    (void)state;
+    assert_int_equal(config_parse_members("1 127.0.0.1:8420 127.0.0.1:8421, "
+                                          "2 [::1]:8430 [::1]:8431,",
+                                          &m, &n, errmsg),
+                     0);
+    assert_int_equal(n, 2);
+    assert_int_equal(m[1].id, 2);
+    assert_string_equal(m[1].http, "[::1]:8430");
+    assert_string_equal(m[0].raft, "127.0.0.1:8421");
+    free(m);
+    assert_int_equal(config_parse_members("", &m, &n, errmsg), 0);
+    assert_int_equal(n, 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        errmsg[0] = '\0';
+        assert_int_equal(config_parse_members(bad[i], &m, &n, errmsg),
+                         BN_EINVAL);
+        assert_true(errmsg[0] != '\0');
+    }
+    /* This node must be a member unless it joins. */
+    config_init(&cfg);
+    assert_int_equal(config_set(&cfg, "members",
+                                "2 127.0.0.1:1 127.0.0.1:2", errmsg),
+                     0);
+    assert_int_equal(config_check(&cfg, errmsg), BN_EINVAL);
+    assert_non_null(strstr(errmsg, "not in members"));
+    assert_int_equal(config_set(&cfg, "join", "true", errmsg), 0);
+    assert_int_equal(config_check(&cfg, errmsg), 0);
+    assert_int_equal(config_set(&cfg, "join", "yes", errmsg), BN_EINVAL);
+    config_clear(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_config_print_round_trip),
         cmocka_unit_test(test_config_sample_documents_every_key),
         cmocka_unit_test(test_config_sample_loads),
+        cmocka_unit_test(test_config_members),
     };
 
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -11,7 +11,7 @@ Q := $(if $(filter 1,$(V)),,@)
 WERROR ?= -Werror
 
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 raft libuv inih
+PKGS := libmicrohttpd jansson sqlite3 raft libuv inih libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -57,6 +57,8 @@ CORE_SRCS := \
 	src/config.c \
 	src/fsm.c \
 	src/ttl.c \
+	src/httpc.c \
+	src/readidx.c \
 	src/repl.c
 
 # The HTTP surface.
@@ -67,6 +69,7 @@ API_SRCS := \
 	api/http_problem.c \
 	api/http_paths.c \
 	api/http_health.c \
+	api/http_cluster.c \
 	api/jsonw.c \
 	api/codec.c
 
@@ -154,7 +157,8 @@ $(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
 
 # Debian packages the build, the tests and the benchmark need.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
-	libsqlite3-dev libraft-dev libuv1-dev libcmocka-dev libinih-dev curl jq \
+	libsqlite3-dev libraft-dev libuv1-dev libcmocka-dev libinih-dev \
+	libcurl4-openssl-dev curl jq \
 	sqlite3 procps psmisc iproute2
 
 deps:

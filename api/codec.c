@@ -6,6 +6,9 @@
  */
 #include "codec.h"
 
+#include "../src/config.h"
+#include "../src/db.h"
+
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -677,4 +680,253 @@ int codec_decode_rename(const char *body, size_t len, size_t max,
 out:
     json_decref(obj);
     return rc;
+}
+
+/* ---- cluster --------------------------------------------------------- */
+
+static const char *state_name(int role)
+{
+    switch (role) {
+    case REPL_LEADER:
+        return "leader";
+    case REPL_FOLLOWER:
+        return "follower";
+    case REPL_CANDIDATE:
+        return "candidate";
+    default:
+        return "unavailable";
+    }
+}
+
+const char *codec_member_role_name(int role)
+{
+    return role == REPL_VOTER     ? "voter"
+           : role == REPL_STANDBY ? "standby"
+                                  : "spare";
+}
+
+char *codec_term_to_json(uint64_t term, uint64_t node_id, size_t *len)
+{
+    json_t *o;
+
+    codec_init();
+    o = json_object();
+    set(o, "term", uint_new(term)); /* first: readidx reads it so */
+    set(o, "node_id", uint_new(node_id));
+    return dump(o, len);
+}
+
+static json_t *self_object(const struct repl_info *info, const char *http)
+{
+    json_t *o = json_object();
+
+    set(o, "id", uint_new(info->node_id));
+    set(o, "http", str(http));
+    set(o, "state", str(state_name(info->role)));
+    set(o, "leader_id", uint_new(info->leader_id));
+    set(o, "term", uint_new(info->term));
+    set(o, "commit_index", uint_new(info->commit_index));
+    set(o, "applied_index", uint_new(info->applied_index));
+    set(o, "last_index", uint_new(info->last_index));
+    set(o, "last_contact_ms", uint_new(info->last_contact_ms));
+    return o;
+}
+
+char *codec_node_self_to_json(const struct repl_info *info, const char *http,
+                              size_t *len)
+{
+    codec_init();
+    return dump(self_object(info, http), len);
+}
+
+char *codec_cluster_to_json(const struct repl_info *info, const char *http,
+                            const char *const *peer_bodies, size_t *len)
+{
+    json_t *o;
+    json_t *nodes;
+
+    codec_init();
+    o = json_object();
+    nodes = json_array();
+    set(o, "self_id", uint_new(info->node_id));
+    set(o, "leader_id", uint_new(info->leader_id));
+    set(o, "term", uint_new(info->term));
+    for (size_t i = 0; i < info->n_servers; i++) {
+        const struct repl_server *sv = &info->servers[i];
+        bool self = sv->id == info->node_id;
+        json_t *n = json_object();
+        json_t *peer = NULL;
+
+        if (self) {
+            peer = self_object(info, http);
+        } else if (peer_bodies[i] != NULL) {
+            peer = json_loads(peer_bodies[i], 0, NULL);
+            if (peer != NULL && !json_is_object(peer)) {
+                json_decref(peer);
+                peer = NULL;
+            }
+        }
+        set(n, "id", uint_new(sv->id));
+        set(n, "http", str(sv->http));
+        set(n, "raft", str(sv->raft));
+        set(n, "role", str(codec_member_role_name(sv->role)));
+        set(n, "leader", json_boolean(sv->id == info->leader_id));
+        set(n, "self", json_boolean(self));
+        set(n, "reachable", json_boolean(peer != NULL));
+        if (peer != NULL) {
+            static const char *const keys[] = {
+                "state",         "term",       "commit_index",
+                "applied_index", "last_index", "last_contact_ms"};
+
+            for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+                json_t *v = json_object_get(peer, keys[k]);
+
+                set(n, keys[k], v != NULL ? json_incref(v) : json_null());
+            }
+            json_decref(peer);
+        } else {
+            set(n, "state", json_null());
+            set(n, "term", json_null());
+            set(n, "commit_index", json_null());
+            set(n, "applied_index", json_null());
+            set(n, "last_index", json_null());
+            set(n, "last_contact_ms", json_null());
+        }
+        if (info->role == REPL_LEADER) {
+            set(n, "match_index", uint_new(sv->match_index));
+        }
+        json_array_append_new(nodes, n);
+    }
+    set(o, "nodes", nodes);
+    return dump(o, len);
+}
+
+char *codec_checksum_to_json(uint64_t node_id, const struct db_checksum *c,
+                             size_t *len)
+{
+    json_t *o;
+    char hex[17];
+
+    codec_init();
+    (void)snprintf(hex, sizeof(hex), "%016" PRIx64, c->sum);
+    o = json_object();
+    set(o, "node_id", uint_new(node_id));
+    set(o, "applied_index", uint_new(c->applied_index));
+    set(o, "inodes", uint_new(c->inodes));
+    set(o, "directories", uint_new(c->directories));
+    set(o, "checksum", json_string(hex));
+    return dump(o, len);
+}
+
+char *codec_member_to_json(const struct repl_admin_req *m, size_t *len)
+{
+    json_t *o;
+
+    codec_init();
+    o = json_object();
+    set(o, "id", uint_new(m->id));
+    if (m->http[0] != '\0') {
+        set(o, "http", str(m->http));
+    }
+    if (m->raft[0] != '\0') {
+        set(o, "raft", str(m->raft));
+    }
+    set(o, "role", str(codec_member_role_name(m->role)));
+    return dump(o, len);
+}
+
+static int decode_role(json_t *v, int *role, char errmsg[BN_ERRMSG_SIZE])
+{
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+
+    if (s != NULL && strcmp(s, "voter") == 0) {
+        *role = REPL_VOTER;
+    } else if (s != NULL && strcmp(s, "standby") == 0) {
+        *role = REPL_STANDBY;
+    } else if (s != NULL && strcmp(s, "spare") == 0) {
+        *role = REPL_SPARE;
+    } else {
+        bn_errmsg_printf(errmsg, "'role' must be voter, standby or spare");
+        return BN_EINVAL;
+    }
+    return 0;
+}
+
+static int decode_addr(json_t *v, const char *key,
+                       char out[CONFIG_ADDR_MAX + 1],
+                       char errmsg[BN_ERRMSG_SIZE])
+{
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+
+    if (s == NULL || strlen(s) > CONFIG_ADDR_MAX) {
+        bn_errmsg_printf(errmsg, "'%s' must be a host:port string", key);
+        return BN_EINVAL;
+    }
+    if (config_check_addr(s, errmsg) != 0) {
+        bn_errmsg_wrapf(errmsg, "'%s'", key);
+        return BN_EINVAL;
+    }
+    (void)snprintf(out, CONFIG_ADDR_MAX + 1, "%s", s);
+    return 0;
+}
+
+int codec_decode_member(const char *body, size_t len, size_t max, int op,
+                        struct repl_admin_req *out,
+                        char errmsg[BN_ERRMSG_SIZE])
+{
+    json_t *obj;
+    json_t *v;
+    const char *key;
+    bool has_id = false;
+    bool has_role = false;
+    int rc;
+
+    if (op == REPL_TRANSFER && len == 0) {
+        return 0; /* no body: any voter */
+    }
+    rc = load_object(body, len, max, &obj, errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    json_object_foreach(obj, key, v)
+    {
+        if (strcmp(key, "id") == 0 && op != REPL_ASSIGN) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                (json_integer_value(v) == 0 && op != REPL_TRANSFER)) {
+                bn_errmsg_printf(errmsg, "'id' must be a node id (from 1)");
+                rc = BN_EINVAL;
+                break;
+            }
+            out->id = (uint64_t)json_integer_value(v);
+            has_id = true;
+        } else if (strcmp(key, "http") == 0 && op == REPL_ADD) {
+            rc = decode_addr(v, "http", out->http, errmsg);
+        } else if (strcmp(key, "raft") == 0 && op == REPL_ADD) {
+            rc = decode_addr(v, "raft", out->raft, errmsg);
+        } else if (strcmp(key, "role") == 0 &&
+                   (op == REPL_ADD || op == REPL_ASSIGN)) {
+            rc = decode_role(v, &out->role, errmsg);
+            has_role = true;
+        } else {
+            bn_errmsg_printf(errmsg, "unknown field '%.64s'", key);
+            rc = BN_EINVAL;
+        }
+        if (rc != 0) {
+            break;
+        }
+    }
+    json_decref(obj);
+    if (rc != 0) {
+        return rc;
+    }
+    if (op == REPL_ADD && (!has_id || out->http[0] == '\0' ||
+                           out->raft[0] == '\0')) {
+        bn_errmsg_printf(errmsg, "a new node needs 'id', 'http' and 'raft'");
+        return BN_EINVAL;
+    }
+    if (op == REPL_ASSIGN && !has_role) {
+        bn_errmsg_printf(errmsg, "the body needs 'role'");
+        return BN_EINVAL;
+    }
+    return 0;
 }

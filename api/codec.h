@@ -26,6 +26,9 @@
 #include "../src/inode.h"
 #include "../src/ns.h"
 #include "../src/path.h"
+#include "../src/repl.h"
+
+struct db_checksum;
 
 #define CODEC_MEDIA_JSON        "application/json"
 #define CODEC_MEDIA_MERGE_PATCH "application/merge-patch+json"
@@ -59,6 +62,41 @@ char *codec_health_to_json(const char *status, size_t *len);
 
 /* {"status":"ready","role": @role,"applied_index": @applied}. */
 char *codec_ready_to_json(const char *role, uint64_t applied, size_t *len);
+
+/* Cluster */
+
+/* {"term": @term, "node_id": @node_id}; "term" comes first (readidx). */
+char *codec_term_to_json(uint64_t term, uint64_t node_id, size_t *len);
+
+/* This node's own view: {"id","http","state","leader_id","term",
+ * "commit_index","applied_index","last_index","last_contact_ms"}. */
+char *codec_node_self_to_json(const struct repl_info *info, const char *http,
+                              size_t *len);
+
+/* The cluster: {"self_id","leader_id","term","nodes":[{"id","http","raft",
+ * "role","leader","self","reachable","state","term","commit_index",
+ * "applied_index","last_index","last_contact_ms"[,"match_index"]}]}, where
+ * the per-node state comes from @peer_bodies[i] (the self view each node
+ * gave for info->servers[i], NULL when it did not answer). */
+char *codec_cluster_to_json(const struct repl_info *info, const char *http,
+                            const char *const *peer_bodies, size_t *len);
+
+/* {"node_id","applied_index","inodes","directories","checksum"(16 hex)}. */
+char *codec_checksum_to_json(uint64_t node_id, const struct db_checksum *c,
+                             size_t *len);
+
+/* {"id"[,"http","raft"],"role"}. */
+char *codec_member_to_json(const struct repl_admin_req *m, size_t *len);
+
+/* "voter", "standby" or "spare". */
+const char *codec_member_role_name(int role);
+
+/* A membership body into @out (zeroed by the caller) for @op: REPL_ADD
+ * {"id","http","raft"[,"role"]}, REPL_ASSIGN {"role"}, REPL_TRANSFER
+ * {"id"} or no body. */
+int codec_decode_member(const char *body, size_t len, size_t max, int op,
+                        struct repl_admin_req *out,
+                        char errmsg[BN_ERRMSG_SIZE]);
 
 /* Decoders: @body is @len bytes (need not be NUL-terminated). */
 

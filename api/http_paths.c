@@ -117,23 +117,6 @@ static int take_if_match(struct http_req *req, struct cmd *c, const char *op)
 
 /* ---- reads ----------------------------------------------------------- */
 
-/* Reads are served once this node has applied everything its term
- * committed (the barrier of repl); before that they could show a past
- * namespace. Returns true when it answered 503. */
-static bool refuse_unready(struct http_req *req, const char *op,
-                           const char *path)
-{
-    char errmsg[BN_ERRMSG_SIZE];
-
-    if (req->deps->repl == NULL || repl_is_ready(req->deps->repl)) {
-        return false;
-    }
-    bn_errmsg_printf(errmsg, "this node is not ready to serve reads "
-                             "(no leader, or the log is being replayed)");
-    fail(req, BN_EUNAVAIL, op, path, errmsg);
-    return true;
-}
-
 static void get_list(struct http_req *req, const struct path *p)
 {
     char errmsg[BN_ERRMSG_SIZE] = "";
@@ -176,41 +159,83 @@ static void get_list(struct http_req *req, const struct path *p)
     http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
 }
 
-void http_paths_get(struct http_req *req)
+/* Serve the read of req->target from this node's state. */
+static void serve_read(struct http_req *req)
 {
     char errmsg[BN_ERRMSG_SIZE] = "";
     struct path p = {0};
     struct inode ino = {0};
-    bool list = false;
+    int rc;
+
+    rc = path_parse(req->target, strlen(req->target), &p, errmsg);
+    if (rc != 0) {
+        fail(req, rc, "stat", req->target, errmsg);
+        return;
+    }
+    if (req->list) {
+        get_list(req, &p);
+        path_clear(&p);
+        return;
+    }
+    rc = ns_stat(req->deps->ns, &p, &ino, errmsg);
+    if (rc != 0) {
+        fail(req, rc, "stat", p.norm, errmsg);
+    } else {
+        reply_inode(req, 200, &ino, p.norm);
+        inode_clear(&ino);
+    }
+    path_clear(&p);
+}
+
+/* A linearizable read, once this node's leadership is confirmed. */
+static void done_read(struct http_req *req, struct cmd_result *res)
+{
+    if (res->rc != 0) {
+        fail(req, res->rc, req->list ? "list" : "stat", req->target,
+             res->errmsg);
+    } else {
+        serve_read(req);
+    }
+    cmd_result_free(res);
+}
+
+void http_paths_get(struct http_req *req)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct path p = {0};
+    const struct http_query *q;
+    bool stale = false;
     int rc;
 
     if (parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
+    path_clear(&p);
     rc = http_req_parse_query(req, errmsg);
     if (rc == 0) {
-        rc = http_req_query_bool(req, "list", false, &list, errmsg);
+        rc = http_req_query_bool(req, "list", false, &req->list, errmsg);
+    }
+    q = http_req_query_get(req, "consistency");
+    if (rc == 0 && q != NULL) {
+        if (q->value != NULL && strcmp(q->value, "stale") == 0) {
+            stale = true;
+        } else if (q->value == NULL || strcmp(q->value, "linearizable") != 0) {
+            bn_errmsg_printf(errmsg, "query parameter 'consistency' must be "
+                                     "linearizable or stale");
+            rc = BN_EINVAL;
+        }
     }
     if (rc != 0) {
-        fail(req, rc, "stat", p.norm, errmsg);
-        goto out;
+        fail(req, rc, req->list ? "list" : "stat", req->target, errmsg);
+        return;
     }
-    if (refuse_unready(req, list ? "list" : "stat", p.norm)) {
-        goto out;
+    if (stale) {
+        /* This node's own state, whatever its role: cheap, and maybe
+         * behind the leader. */
+        serve_read(req);
+        return;
     }
-    if (list) {
-        get_list(req, &p);
-        goto out;
-    }
-    rc = ns_stat(req->deps->ns, &p, &ino, errmsg);
-    if (rc != 0) {
-        fail(req, rc, "stat", p.norm, errmsg);
-        goto out;
-    }
-    reply_inode(req, 200, &ino, p.norm);
-    inode_clear(&ino);
-out:
-    path_clear(&p);
+    http_server_read(req, done_read);
 }
 
 /* ---- writes ---------------------------------------------------------- */

@@ -69,6 +69,8 @@ struct http_resp {
     size_t len;
     struct http_hdr hdrs[HTTP_REQ_HDRS_MAX];
     size_t n_hdrs;
+    int fd;           /* >= 0: the body is this file (owned), not body */
+    uint64_t fd_size; /* bytes of fd to send */
 };
 
 struct http_req {
@@ -83,6 +85,7 @@ struct http_req {
     size_t n_query;
     const char *content_type; /* header copies, NULL when absent; arena */
     const char *if_match;
+    const char *idem_key; /* Idempotency-Key */
     bool has_content_length;
     uint64_t content_length;
     bool chunked;                   /* Transfer-Encoding present */
@@ -97,6 +100,8 @@ struct http_req {
     http_done_fn done;
     const char *target;    /* normalised request path; arena */
     const char *json_path; /* "path" of the inode in the reply */
+    bool list;             /* a read: list rather than stat */
+    void *ctx;             /* a handler's state across a wait; arena */
     /* private: the server's */
     struct http_server *srv;
     void *conn; /* the libmicrohttpd connection */
@@ -209,9 +214,15 @@ static inline void http_req_reply(struct http_req *req, int status,
 {
     free(req->resp.body);
     req->resp.status = status;
+    req->resp.fd_size = 0; /* an fd set before stays owned until freed */
     req->resp.type = type;
     req->resp.body = body;
     req->resp.len = len;
 }
+
+/* Answer with @status and the @size bytes of open file @fd (taken: closed
+ * once sent or when the request is freed) of media type @type. */
+void http_req_reply_fd(struct http_req *req, int status, const char *type,
+                       int fd, uint64_t size);
 
 #endif /* BANYAN_API_HTTP_REQ_H */

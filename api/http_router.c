@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http_cluster.h"
 #include "http_health.h"
 #include "http_paths.h"
 
@@ -25,6 +26,18 @@ static const struct http_route routes[] = {
      http_paths_patch},
     {HTTP_DELETE, PATHS_PREFIX, HTTP_R_TREE, http_paths_delete},
     {HTTP_POST, PATHS_PREFIX, HTTP_R_TREE | HTTP_R_BODY, http_paths_post},
+    {HTTP_GET, HTTP_CLUSTER_PREFIX, 0, http_cluster_get},
+    {HTTP_GET, HTTP_CLUSTER_PREFIX "/self", 0, http_cluster_self},
+    {HTTP_GET, HTTP_CLUSTER_PREFIX "/term", 0, http_cluster_term},
+    {HTTP_GET, HTTP_CLUSTER_PREFIX "/checksum", 0, http_cluster_checksum},
+    {HTTP_GET, HTTP_CLUSTER_PREFIX "/snapshot", 0, http_cluster_snapshot},
+    {HTTP_POST, HTTP_CLUSTER_PREFIX "/nodes", HTTP_R_BODY, http_cluster_add},
+    {HTTP_PATCH, HTTP_CLUSTER_PREFIX "/nodes", HTTP_R_TREE | HTTP_R_BODY,
+     http_cluster_assign},
+    {HTTP_DELETE, HTTP_CLUSTER_PREFIX "/nodes", HTTP_R_TREE,
+     http_cluster_remove},
+    {HTTP_POST, HTTP_CLUSTER_PREFIX "/transfer", HTTP_R_BODY,
+     http_cluster_transfer},
     {HTTP_GET, "/healthz", 0, http_health_live},
     {HTTP_HEAD, "/healthz", 0, http_health_live},
     {HTTP_GET, "/readyz", 0, http_health_ready},

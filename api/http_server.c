@@ -161,18 +161,56 @@ static void on_applied(void *arg, struct cmd_result *res)
     wait_unref(w);
 }
 
-void http_server_submit(struct http_req *req, struct cmd *c, http_done_fn done)
+/* Answer @req with a redirect to the leader when this node is not the
+ * leader and knows it, or 503 when nobody leads. Returns true when it
+ * answered. Request thread. */
+static bool redirect_to_leader(struct http_req *req)
+{
+    struct repl *repl = req->srv->deps.repl;
+    char http[CONFIG_ADDR_MAX + 1];
+    char errmsg[BN_ERRMSG_SIZE];
+    uint64_t leader = 0;
+    int role;
+    char *loc;
+
+    if (repl == NULL) {
+        return false;
+    }
+    role = repl_role(repl, &leader, http);
+    if (role == REPL_LEADER) {
+        return false;
+    }
+    if (leader == 0 || http[0] == '\0') {
+        bn_errmsg_printf(errmsg,
+                         "no leader is known right now (this node is a "
+                         "%s); retry shortly",
+                         role == REPL_CANDIDATE ? "candidate" : "follower");
+        http_problem_reply(req, BN_EUNAVAIL, errmsg);
+        return true;
+    }
+    loc = http_req_printf(req, "http://%s%s%s%s", http, req->url,
+                          req->query_raw != NULL ? "?" : "",
+                          req->query_raw != NULL ? req->query_raw : "");
+    bn_errmsg_printf(errmsg, "node %llu leads; send this request to %.200s",
+                     (unsigned long long)leader, loc);
+    http_problem_reply(req, BN_ENOTLEADER, errmsg);
+    http_req_add_header(req, "Location", loc);
+    return true;
+}
+
+/* Suspend @req until a callback of repl answers it; then @done builds the
+ * answer. Returns the wait (the callback's argument), or NULL when the
+ * server is stopping (then @done has answered). */
+static struct http_wait *suspend(struct http_req *req, http_done_fn done)
 {
     struct http_server *srv = req->srv;
     struct http_wait *w;
-    int rc;
 
     (void)pthread_mutex_lock(&srv->mu);
     if (srv->stopping) {
         (void)pthread_mutex_unlock(&srv->mu);
-        cmd_free(c);
         done(req, unavailable("the server is shutting down"));
-        return;
+        return NULL;
     }
     w = bn_calloc(1, sizeof(*w));
     (void)pthread_mutex_init(&w->mu, NULL);
@@ -187,8 +225,53 @@ void http_server_submit(struct http_req *req, struct cmd *c, http_done_fn done)
     srv->waits = w;
     w->listed = true;
     (void)pthread_mutex_unlock(&srv->mu);
-
     MHD_suspend_connection(req->conn);
+    return w;
+}
+
+/* The callback will never run: complete here, and drop its ref. */
+static void never_called(struct http_wait *w, const char *why)
+{
+    wait_complete(w, unavailable(why));
+    wait_unref(w);
+}
+
+void http_server_submit(struct http_req *req, struct cmd *c, http_done_fn done)
+{
+    struct http_server *srv = req->srv;
+    struct http_wait *w;
+    int rc;
+
+    if (req->idem_key != NULL) {
+        size_t n = strlen(req->idem_key);
+        bool ok = n > 0 && n <= CMD_IDEM_KEY_MAX;
+
+        for (size_t i = 0; ok && i < n; i++) {
+            ok = req->idem_key[i] > 0x20 && req->idem_key[i] < 0x7f;
+        }
+        if (!ok) {
+            char errmsg[BN_ERRMSG_SIZE];
+
+            bn_errmsg_printf(errmsg,
+                             "Idempotency-Key must be 1 to %d visible ASCII "
+                             "characters",
+                             CMD_IDEM_KEY_MAX);
+            http_problem_reply(req, BN_EINVAL, errmsg);
+            cmd_free(c);
+            return;
+        }
+        c->flags |= CMD_F_IDEM_KEY;
+        c->idem_key = bn_strdup(req->idem_key);
+    }
+    if (redirect_to_leader(req)) {
+        cmd_free(c);
+        return;
+    }
+    w = suspend(req, done);
+    if (w == NULL) {
+        cmd_free(c);
+        return;
+    }
     if (srv->deps.repl != NULL) {
         rc = repl_submit(srv->deps.repl, c, on_applied, w);
     } else {
@@ -196,11 +279,46 @@ void http_server_submit(struct http_req *req, struct cmd *c, http_done_fn done)
         rc = BN_EUNAVAIL;
     }
     if (rc != 0) {
-        /* The callback will never run: complete here, and drop its ref. */
-        wait_complete(w, unavailable("this node cannot accept writes now "
-                                     "(no leader, or shutting down)"));
-        wait_unref(w);
+        never_called(w, "this node cannot accept writes now (no leader, or "
+                        "shutting down)");
     }
+}
+
+void http_server_read(struct http_req *req, http_done_fn done)
+{
+    struct http_wait *w;
+
+    if (req->srv->deps.repl == NULL) {
+        done(req, cmd_result_new());
+        return;
+    }
+    if (redirect_to_leader(req)) {
+        return;
+    }
+    w = suspend(req, done);
+    if (w != NULL) {
+        repl_read(req->srv->deps.repl, on_applied, w);
+    }
+}
+
+void http_server_admin(struct http_req *req, const struct repl_admin_req *ar,
+                       http_done_fn done)
+{
+    struct http_wait *w;
+
+    if (req->srv->deps.repl == NULL || redirect_to_leader(req)) {
+        return;
+    }
+    w = suspend(req, done);
+    if (w != NULL &&
+        repl_admin(req->srv->deps.repl, ar, on_applied, w) != 0) {
+        never_called(w, "this node is not the leader");
+    }
+}
+
+bool http_server_redirect(struct http_req *req)
+{
+    return redirect_to_leader(req);
 }
 
 /* ---- the request life cycle ------------------------------------------ */
@@ -309,7 +427,12 @@ static enum MHD_Result send_reply(struct http_server *srv,
     if (req->resp.status == 0) {
         http_problem_reply(req, BN_EINTERNAL, "the handler gave no answer");
     }
-    if (req->resp.body != NULL) {
+    if (req->resp.fd >= 0 && req->resp.fd_size > 0) {
+        resp = MHD_create_response_from_fd64(req->resp.fd_size, req->resp.fd);
+        if (resp != NULL) {
+            req->resp.fd = -1; /* libmicrohttpd closes it */
+        }
+    } else if (req->resp.body != NULL) {
         resp = MHD_create_response_from_buffer(req->resp.len, req->resp.body,
                                                MHD_RESPMEM_MUST_FREE);
         if (resp != NULL) {
@@ -363,6 +486,7 @@ static void start(struct http_server *srv, struct MHD_Connection *conn,
     req->method = http_router_method(method);
     req->content_type = arena_copy(req, header(conn, "Content-Type"));
     req->if_match = arena_copy(req, header(conn, "If-Match"));
+    req->idem_key = arena_copy(req, header(conn, "Idempotency-Key"));
     req->chunked = header(conn, "Transfer-Encoding") != NULL;
     cl = header(conn, "Content-Length");
     if (cl != NULL) {
@@ -479,6 +603,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
                 break;
             }
             wait_unlist(srv, w);
+            if (res->replayed) {
+                http_req_add_header(req, "Idempotent-Replayed", "true");
+            }
             req->done(req, res);
         }
         ret = send_reply(srv, conn, req);

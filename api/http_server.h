@@ -20,11 +20,14 @@
 struct http_server;
 struct ns;
 struct repl;
+struct store;
 
 struct http_deps {
     const struct config *cfg; /* borrowed; outlives the server */
     struct ns *ns;
     struct repl *repl;
+    struct store *st;
+    const char *http; /* this node's HTTP address as the cluster knows it */
 };
 
 /* Start listening on cfg->listen. Returns 0 and *out, or BN_EINVAL /
@@ -36,11 +39,32 @@ int http_server_start(struct http_server **out, const struct http_deps *deps,
 unsigned http_server_port(const struct http_server *srv);
 
 /* Submit write @c for @req and suspend the request until it is applied;
- * then @done builds the answer from the result (on an HTTP thread). When
- * the command cannot be submitted (no leader, shutting down) @done gets a
- * result with rc BN_EUNAVAIL. Takes ownership of @c, also when it fails.
+ * then @done builds the answer from the result (on an HTTP thread). On a
+ * follower it answers 307 not_leader with Location: the same request at
+ * the leader's HTTP address (503 unavailable with Retry-After when no
+ * leader is known) and does not call @done. When the command cannot be
+ * submitted (shutting down, leadership lost) @done gets a result with rc
+ * BN_EUNAVAIL. Takes ownership of @c, also when it fails.
  * Request thread, from a handler, at most once per request. */
 void http_server_submit(struct http_req *req, struct cmd *c, http_done_fn done);
+
+/* Wait for a linearizable read: when this node leads, suspend @req until
+ * its leadership is confirmed (repl_read()), then @done runs the read (rc
+ * 0) or answers the failure. A follower answers 307 not_leader with the
+ * leader's URL in Location, or 503 when no leader is known. Request
+ * thread, from a handler, at most once per request. */
+void http_server_read(struct http_req *req, http_done_fn done);
+
+/* Start membership operation @ar on the leader (redirecting like
+ * http_server_read()) and suspend @req until @done gets its outcome.
+ * Request thread. */
+struct repl_admin_req;
+void http_server_admin(struct http_req *req, const struct repl_admin_req *ar,
+                       http_done_fn done);
+
+/* Answer 307 not_leader or 503 when this node is not the leader; returns
+ * whether it answered. Request thread. */
+bool http_server_redirect(struct http_req *req);
 
 /* Stop accepting connections, let the requests in flight finish (bounded by
  * the request timeout), stop the daemon and free @srv. Main thread. */

@@ -37,6 +37,7 @@ void cmd_clear(struct cmd *c)
         free(c->xattrs[i].value);
     }
     free(c->xattrs);
+    free(c->idem_key);
     memset(c, 0, sizeof(*c));
 }
 
@@ -73,9 +74,20 @@ const char *cmd_op_name(int op)
         return "delete";
     case CMD_RENAME:
         return "rename";
+    case CMD_NODE_PUT:
+        return "node-put";
+    case CMD_NODE_DEL:
+        return "node-del";
+    case CMD_IDEM_EXPIRE:
+        return "idempotency-expire";
     default:
         return "unknown";
     }
+}
+
+bool cmd_op_is_ns(int op)
+{
+    return op >= CMD_CREATE && op <= CMD_RENAME;
 }
 
 /* ---- encoding ----------------------------------------------------------- */
@@ -151,6 +163,12 @@ static void w_cmd_body(struct wbuf *w, const struct cmd *c)
         w_str(w, c->xattrs[i].key);
         w_str(w, c->xattrs[i].value);
     }
+    if ((c->flags & CMD_F_IDEM_KEY) != 0) {
+        w_str(w, c->idem_key);
+    }
+    if (c->op == CMD_NODE_PUT || c->op == CMD_NODE_DEL) {
+        w_u64(w, c->node_id);
+    }
 }
 
 static void w_batch(struct wbuf *w, const struct cmd *const *cmds, size_t n,
@@ -191,6 +209,25 @@ void *cmd_batch_encode(const struct cmd *const *cmds, size_t n,
     memset(buf + want, 0, padded - want);
     *len = padded;
     return buf;
+}
+
+uint64_t cmd_fingerprint(const struct cmd *c)
+{
+    struct cmd bare = *c;
+    struct wbuf w = {NULL, 0};
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+    bare.flags &= ~CMD_F_IDEM_KEY;
+    bare.idem_key = NULL;
+    w_cmd_body(&w, &bare);
+    w.p = bn_malloc(w.len > 0 ? w.len : 1);
+    w.len = 0;
+    w_cmd_body(&w, &bare);
+    for (size_t i = 0; i < w.len; i++) {
+        h = (h ^ w.p[i]) * 0x100000001b3ULL;
+    }
+    free(w.p);
+    return h;
 }
 
 /* ---- decoding ----------------------------------------------------------- */
@@ -298,6 +335,25 @@ static int r_cmd(struct rbuf *r, struct cmd *c, char *errmsg)
             bn_errmsg_printf(errmsg, "bad xattr %u", i);
             return BN_ECORRUPT;
         }
+    }
+    if ((c->flags & CMD_F_IDEM_KEY) != 0) {
+        c->idem_key = r_str(r, CMD_IDEM_KEY_MAX);
+        if (r->bad || c->idem_key == NULL) {
+            bn_errmsg_printf(errmsg, "bad Idempotency-Key");
+            return BN_ECORRUPT;
+        }
+    }
+    if (c->op == CMD_NODE_PUT || c->op == CMD_NODE_DEL) {
+        c->node_id = r_u64(r);
+        if (r->bad || c->node_id == 0 ||
+            (c->op == CMD_NODE_PUT && (c->path == NULL || c->to == NULL))) {
+            bn_errmsg_printf(errmsg, "bad %s", cmd_op_name(c->op));
+            return BN_ECORRUPT;
+        }
+        return 0;
+    }
+    if (c->op == CMD_IDEM_EXPIRE) {
+        return 0;
     }
     if (c->op < CMD_CREATE || c->op > CMD_RENAME) {
         bn_errmsg_printf(errmsg, "unknown op %d", c->op);

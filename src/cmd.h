@@ -9,7 +9,9 @@
  *
  * Format (little endian): header {u32 magic "BNC1", u64 origin node id,
  * u64 origin sequence, i64 now_ms, u32 count} then count commands, each a
- * u32 length followed by the command's fields, then zeros up to a multiple
+ * u32 length followed by the command's fields (after the fixed ones: the
+ * Idempotency-Key when CMD_F_IDEM_KEY is set, and the node id of the node
+ * ops), then zeros up to a multiple
  * of CMD_BATCH_ALIGN bytes: canonical/raft's on-disk log wants entries of
  * whole 8-byte words (an entry of another length is written padded but
  * fails its checksum when the segment is loaded again). Decoding never
@@ -36,7 +38,15 @@ enum cmd_op {
     CMD_SETATTR = 2, /* set the attributes named in flags */
     CMD_DELETE = 3,  /* delete path (CMD_F_RECURSIVE) */
     CMD_RENAME = 4,  /* rename path to @to */
+    /* Cluster state (fsm.c applies them, not ns.c). */
+    CMD_NODE_PUT = 5,    /* node @node_id has HTTP address @path and raft
+                          * address @to */
+    CMD_NODE_DEL = 6,    /* forget node @node_id's addresses */
+    CMD_IDEM_EXPIRE = 7, /* forget Idempotency-Keys older than @mtime_ms,
+                          * then all but the newest @size */
 };
+
+#define CMD_IDEM_KEY_MAX 255 /* bytes of an Idempotency-Key */
 
 /* Which optional fields a command carries. */
 #define CMD_F_RECURSIVE  (1u << 0)
@@ -51,6 +61,7 @@ enum cmd_op {
 #define CMD_F_BLOCK_SIZE (1u << 9)
 #define CMD_F_IF_MATCH   (1u << 10)
 #define CMD_F_XATTRS     (1u << 11)
+#define CMD_F_IDEM_KEY   (1u << 12) /* carries idem_key */
 
 struct cmd {
     int op;         /* enum cmd_op */
@@ -71,6 +82,8 @@ struct cmd {
     uint64_t match_version;
     struct xattr *xattrs; /* value NULL removes the key; owned */
     size_t n_xattrs;
+    char *idem_key;   /* CMD_F_IDEM_KEY: the client's Idempotency-Key; owned */
+    uint64_t node_id; /* CMD_NODE_PUT, CMD_NODE_DEL */
 };
 
 struct cmd_batch_hdr {
@@ -87,6 +100,8 @@ struct cmd_result {
     bool has_ino;                /* ino holds the inode after the change */
     struct inode ino;            /* owned */
     uint64_t index;              /* raft index that applied it */
+    bool replayed; /* the outcome of an earlier write with the same
+                    * Idempotency-Key, not a second execution */
 };
 
 /* Returns a new zeroed command; free with cmd_free(). Any thread. */
@@ -117,5 +132,14 @@ int cmd_batch_decode(const void *buf, size_t len, struct cmd_batch_hdr *hdr,
 
 /* The name of an op ("create", "rename", ...). Any thread. */
 const char *cmd_op_name(int op);
+
+/* Whether @op changes the namespace (ns_apply) rather than the cluster
+ * state. Any thread. */
+bool cmd_op_is_ns(int op);
+
+/* A 64-bit fingerprint of what @c asks for, without its Idempotency-Key:
+ * two requests with the same key and different fingerprints are not
+ * retries of one another. Any thread. */
+uint64_t cmd_fingerprint(const struct cmd *c);
 
 #endif /* BANYAN_SRC_CMD_H */

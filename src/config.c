@@ -240,6 +240,11 @@ static bool is_text(const struct config_option *o)
 /* host:port or [v6]:port, with a port from 1 to 65535. */
 static int check_addr(const char *value, char why[BN_ERRMSG_SIZE])
 {
+    return config_check_addr(value, why);
+}
+
+int config_check_addr(const char *value, char why[BN_ERRMSG_SIZE])
+{
     const char *colon = strrchr(value, ':');
     unsigned long port;
     char *end;

@@ -33,7 +33,15 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS inodes_expiry ON inodes(ctime + ttl)"
     " WHERE ttl >= 0;"
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY,"
-    " value INTEGER NOT NULL);";
+    " value INTEGER NOT NULL);"
+    /* Cluster state, replicated like the namespace: the addresses of the
+     * nodes, and the outcomes of recent writes by Idempotency-Key. */
+    "CREATE TABLE IF NOT EXISTS nodes (id INTEGER PRIMARY KEY,"
+    " http TEXT NOT NULL, raft TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS idem (key TEXT PRIMARY KEY,"
+    " fp INTEGER NOT NULL, ts INTEGER NOT NULL, rc INTEGER NOT NULL,"
+    " errmsg TEXT NOT NULL, ino INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS idem_ts ON idem(ts, key);";
 
 enum stmt_id {
     S_GET,
@@ -51,6 +59,14 @@ enum stmt_id {
     S_TO_TRASH,
     S_COUNT,
     S_EXPIRED,
+    S_NODE_PUT,
+    S_NODE_DEL,
+    S_NODE_ALL,
+    S_IDEM_GET,
+    S_IDEM_PUT,
+    S_IDEM_OLD,
+    S_IDEM_TRIM,
+    S_IDEM_COUNT,
     S_N,
 };
 
@@ -85,6 +101,17 @@ static const char *const sql[S_N] = {
     [S_COUNT] = "SELECT count(*) FROM inodes",
     [S_EXPIRED] = "SELECT id FROM inodes WHERE ttl >= 0 AND ctime + ttl <= ?1 "
                   "AND parent != 0 ORDER BY ctime + ttl LIMIT ?2",
+    [S_NODE_PUT] = "INSERT OR REPLACE INTO nodes (id, http, raft) "
+                   "VALUES (?1, ?2, ?3)",
+    [S_NODE_DEL] = "DELETE FROM nodes WHERE id = ?1",
+    [S_NODE_ALL] = "SELECT id, http, raft FROM nodes ORDER BY id",
+    [S_IDEM_GET] = "SELECT fp, rc, errmsg, ino FROM idem WHERE key = ?1",
+    [S_IDEM_PUT] = "INSERT OR REPLACE INTO idem (key, fp, ts, rc, errmsg, ino) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_IDEM_OLD] = "DELETE FROM idem WHERE ts < ?1",
+    [S_IDEM_TRIM] = "DELETE FROM idem WHERE key IN (SELECT key FROM idem "
+                    "ORDER BY ts, key LIMIT ?1)",
+    [S_IDEM_COUNT] = "SELECT count(*) FROM idem",
 };
 
 struct db {
@@ -592,4 +619,240 @@ int db_check(struct db *db, char errmsg[BN_ERRMSG_SIZE])
         }
     }
     return 0;
+}
+
+/* ---- cluster state ------------------------------------------------------ */
+
+int db_node_put(struct db *db, uint64_t id, const char *http, const char *raft,
+                char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_NODE_PUT];
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+    sqlite3_bind_text(s, 2, http, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, raft, -1, SQLITE_STATIC);
+    return exec_stmt(db, s, "node put", errmsg);
+}
+
+int db_node_del(struct db *db, uint64_t id, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_NODE_DEL];
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+    return exec_stmt(db, s, "node delete", errmsg);
+}
+
+int db_node_each(struct db *db,
+                 void (*fn)(void *arg, uint64_t id, const char *http,
+                            const char *raft),
+                 void *arg, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_NODE_ALL];
+    int rc;
+
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *http = (const char *)sqlite3_column_text(s, 1);
+        const char *raft = (const char *)sqlite3_column_text(s, 2);
+
+        fn(arg, (uint64_t)sqlite3_column_int64(s, 0), http != NULL ? http : "",
+           raft != NULL ? raft : "");
+    }
+    rc = rc == SQLITE_DONE ? 0 : fail(db, rc, "nodes", errmsg);
+    sqlite3_reset(s);
+    return rc;
+}
+
+int db_idem_get(struct db *db, const char *key, struct db_idem *out,
+                char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_IDEM_GET];
+    int rc;
+
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *msg = (const char *)sqlite3_column_text(s, 2);
+
+        out->fp = (uint64_t)sqlite3_column_int64(s, 0);
+        out->rc = sqlite3_column_int(s, 1);
+        bn_errmsg_printf(out->errmsg, "%s", msg != NULL ? msg : "");
+        out->ino = (bn_ino)sqlite3_column_int64(s, 3);
+        rc = 0;
+    } else if (rc == SQLITE_DONE) {
+        rc = BN_ENOTFOUND;
+    } else {
+        rc = fail(db, rc, "idempotency get", errmsg);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
+int db_idem_put(struct db *db, const char *key, int64_t ts,
+                const struct db_idem *rec, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_IDEM_PUT];
+
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)rec->fp);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)ts);
+    sqlite3_bind_int(s, 4, rec->rc);
+    sqlite3_bind_text(s, 5, rec->errmsg, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)rec->ino);
+    return exec_stmt(db, s, "idempotency put", errmsg);
+}
+
+int db_idem_expire(struct db *db, int64_t before, uint64_t keep,
+                   char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_IDEM_OLD];
+    uint64_t n = 0;
+    int rc;
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)before);
+    rc = exec_stmt(db, s, "idempotency expire", errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    s = db->st[S_IDEM_COUNT];
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        n = (uint64_t)sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else {
+        rc = fail(db, rc, "idempotency count", errmsg);
+    }
+    sqlite3_reset(s);
+    if (rc != 0 || n <= keep) {
+        return rc;
+    }
+    s = db->st[S_IDEM_TRIM];
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)(n - keep));
+    return exec_stmt(db, s, "idempotency trim", errmsg);
+}
+
+/* A 64-bit mix of one value into a row hash (splitmix64's finaliser after
+ * an FNV-style combine). */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return h;
+}
+
+static uint64_t mix_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t f = 0xcbf29ce484222325ULL;
+
+    for (size_t i = 0; i < n; i++) {
+        f = (f ^ b[i]) * 0x100000001b3ULL;
+    }
+    return mix(mix(h, n), f);
+}
+
+int db_checksum(struct db *db, struct db_checksum *out,
+                char errmsg[BN_ERRMSG_SIZE])
+{
+    /* The live namespace only: the rows reachable from the root. Trashed
+     * subtrees are reclaimed at each node's own pace, so they are not
+     * part of the replicated state. Rows hash one by one and the hashes
+     * add up, so no sort is needed whatever the size. */
+    static const char q[] =
+        "WITH RECURSIVE live(id) AS (SELECT 1 UNION ALL SELECT i.id FROM "
+        "inodes i JOIN live ON i.parent = live.id) "
+        "SELECT " COLS " FROM inodes JOIN live USING (id)";
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = sqlite3_exec(db->conn, "BEGIN", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        return fail(db, rc, "checksum begin", errmsg);
+    }
+    rc = db_meta_get(db, "applied_index", &out->applied_index, errmsg);
+    if (rc != 0) {
+        goto out;
+    }
+    rc = sqlite3_prepare_v2(db->conn, q, -1, &s, NULL);
+    if (rc != SQLITE_OK) {
+        rc = fail(db, rc, "checksum", errmsg);
+        goto out;
+    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        uint64_t h = 0;
+
+        for (int c = 0; c < sqlite3_column_count(s); c++) {
+            if (sqlite3_column_type(s, c) == SQLITE_INTEGER) {
+                h = mix(h, (uint64_t)sqlite3_column_int64(s, c));
+            } else {
+                const void *b = sqlite3_column_blob(s, c);
+                int n = sqlite3_column_bytes(s, c);
+
+                h = mix_bytes(h, b, n > 0 ? (size_t)n : 0);
+            }
+        }
+        out->sum += h;
+        out->inodes++;
+        if (sqlite3_column_int(s, 3) == INODE_DIR) {
+            out->directories++;
+        }
+    }
+    rc = rc == SQLITE_DONE ? 0 : fail(db, rc, "checksum", errmsg);
+out:
+    sqlite3_finalize(s);
+    (void)sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+int db_backup(struct db *db, const char *dest, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db->conn, "VACUUM INTO ?1", -1, &s, NULL);
+
+    if (rc != SQLITE_OK) {
+        return fail(db, rc, "backup", errmsg);
+    }
+    sqlite3_bind_text(s, 1, dest, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    rc = rc == SQLITE_DONE ? 0 : fail(db, rc, "backup", errmsg);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int db_verify(const char *path, uint64_t *applied, char errmsg[BN_ERRMSG_SIZE])
+{
+    struct db *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = db_open(&db, path, DB_READER, errmsg);
+
+    if (rc != 0) {
+        return rc;
+    }
+    rc = sqlite3_prepare_v2(db->conn, "PRAGMA quick_check", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW &&
+            strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0) {
+            rc = 0;
+        } else if (rc == SQLITE_ROW) {
+            bn_errmsg_printf(errmsg, "sqlite: quick_check: %s",
+                             (const char *)sqlite3_column_text(s, 0));
+            rc = BN_ECORRUPT;
+        } else {
+            rc = fail(db, rc, "quick_check", errmsg);
+        }
+    } else {
+        rc = fail(db, rc, "quick_check", errmsg);
+    }
+    sqlite3_finalize(s);
+    if (rc == 0) {
+        rc = db_meta_get(db, "applied_index", applied, errmsg);
+    }
+    db_close(db);
+    return rc;
 }

@@ -94,6 +94,58 @@ int db_move_to_trash(struct db *db, bn_ino ino, char errmsg[BN_ERRMSG_SIZE]);
 /* The number of rows. */
 int db_count(struct db *db, uint64_t *n, char errmsg[BN_ERRMSG_SIZE]);
 
+/* ---- cluster state (writer, in the open transaction) ---- */
+
+int db_node_put(struct db *db, uint64_t id, const char *http, const char *raft,
+                char errmsg[BN_ERRMSG_SIZE]);
+int db_node_del(struct db *db, uint64_t id, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Call @fn for every row of the node table, by id. */
+int db_node_each(struct db *db,
+                 void (*fn)(void *arg, uint64_t id, const char *http,
+                            const char *raft),
+                 void *arg, char errmsg[BN_ERRMSG_SIZE]);
+
+/* The remembered outcome of a write by Idempotency-Key. */
+struct db_idem {
+    uint64_t fp; /* cmd_fingerprint() of the write */
+    int rc;
+    char errmsg[BN_ERRMSG_SIZE];
+    bn_ino ino; /* the inode the write returned, 0 for none */
+};
+
+/* Returns 0, BN_ENOTFOUND or an error. */
+int db_idem_get(struct db *db, const char *key, struct db_idem *out,
+                char errmsg[BN_ERRMSG_SIZE]);
+int db_idem_put(struct db *db, const char *key, int64_t ts,
+                const struct db_idem *rec, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Forget the keys older than @before, then the oldest beyond @keep. */
+int db_idem_expire(struct db *db, int64_t before, uint64_t keep,
+                   char errmsg[BN_ERRMSG_SIZE]);
+
+/* ---- whole-database operations ---- */
+
+struct db_checksum {
+    uint64_t applied_index; /* of the snapshot the sums were taken in */
+    uint64_t inodes;        /* live inodes, the root included */
+    uint64_t directories;
+    uint64_t sum; /* of the 64-bit hashes of every live row */
+};
+
+/* Checksum the live namespace in one read transaction (a consistent
+ * snapshot). Reader. */
+int db_checksum(struct db *db, struct db_checksum *out,
+                char errmsg[BN_ERRMSG_SIZE]);
+
+/* Write a consistent copy of the database to the new file @dest (VACUUM
+ * INTO: a read transaction, so writers go on meanwhile). Reader. */
+int db_backup(struct db *db, const char *dest, char errmsg[BN_ERRMSG_SIZE]);
+
+/* Check that @path is a sound banyan database and read its applied index.
+ * Opens and closes its own connection. */
+int db_verify(const char *path, uint64_t *applied, char errmsg[BN_ERRMSG_SIZE]);
+
 /* Run the namespace invariant checks of store_check() in SQL. */
 int db_check(struct db *db, char errmsg[BN_ERRMSG_SIZE]);
 

@@ -8,15 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <raft.h>
 
+#include "db.h"
 #include "log.h"
 #include "mem.h"
 #include "ns.h"
 #include "store.h"
 
-#define SNAP_MAGIC 0x31534e42u /* "BNS1" */
+#define SNAP_MAGIC  0x31534e42u /* "BNS1": index only (older nodes) */
+#define SNAP_MAGIC2 0x32534e42u /* "BNS2": index, origin id, origin http */
 /* Group commit of the store: entries share one SQLite transaction until
  * there are FSM_GROUP_ENTRIES of them or the oldest is FSM_GROUP_MS old.
  * The raft log is what makes an entry durable; the store's transaction
@@ -24,6 +27,7 @@
  * durably first) and a restart replays the rest. */
 #define FSM_GROUP_ENTRIES 64
 #define SNAP_LEN          12
+#define SNAP2_HDR         24 /* magic, pad, index, origin, then u32 len */
 
 struct fsm {
     struct raft_fsm rf;
@@ -34,6 +38,9 @@ struct fsm {
     void *arg;
     unsigned txn_entries;  /* applied entries in the open transaction */
     uint64_t txn_start_ms; /* monotonic time the transaction began */
+    struct fsm_hooks hooks;
+    char *http;
+    char *fetch_path;
 };
 
 static uint64_t mono_ms(void)
@@ -98,6 +105,94 @@ static uint64_t get_u64(const unsigned char *p)
     return v;
 }
 
+static bool fatal(int rc)
+{
+    return rc == BN_EIO || rc == BN_ENOSPC || rc == BN_ECORRUPT ||
+           rc == BN_EBUSY;
+}
+
+/* The cluster-state commands. */
+static int apply_cluster(struct fsm *f, const struct cmd *c,
+                         struct cmd_result *res)
+{
+    int rc = 0;
+
+    switch (c->op) {
+    case CMD_NODE_PUT:
+        rc = store_node_put(f->st, c->node_id, c->path, c->to, res->errmsg);
+        if (rc == 0 && f->hooks.node != NULL) {
+            f->hooks.node(f->hooks.arg, c->node_id, c->path, c->to);
+        }
+        break;
+    case CMD_NODE_DEL:
+        rc = store_node_del(f->st, c->node_id, res->errmsg);
+        if (rc == 0 && f->hooks.node != NULL) {
+            f->hooks.node(f->hooks.arg, c->node_id, NULL, NULL);
+        }
+        break;
+    case CMD_IDEM_EXPIRE:
+        rc = store_idem_expire(f->st, c->mtime_ms, c->size, res->errmsg);
+        break;
+    default:
+        bn_errmsg_printf(res->errmsg, "unknown op %d", c->op);
+        rc = BN_EINVAL;
+        break;
+    }
+    res->rc = rc;
+    return rc;
+}
+
+/* Apply one command, or answer it with the remembered outcome of its
+ * Idempotency-Key. Returns res->rc, or a fatal store error. */
+static int apply_one(struct fsm *f, const struct cmd *c, int64_t now_ms,
+                     uint64_t index, struct cmd_result *res)
+{
+    struct db_idem rec;
+    uint64_t fp = 0;
+    int rc;
+
+    res->index = index;
+    if (!cmd_op_is_ns(c->op)) {
+        return apply_cluster(f, c, res);
+    }
+    if ((c->flags & CMD_F_IDEM_KEY) == 0) {
+        return ns_apply(f->ns, c, now_ms, index, res);
+    }
+    fp = cmd_fingerprint(c);
+    rc = store_idem_get(f->st, c->idem_key, &rec, res->errmsg);
+    if (rc == 0) {
+        res->replayed = true;
+        if (rec.fp != fp) {
+            bn_errmsg_printf(res->errmsg,
+                             "Idempotency-Key '%.64s' was used for a "
+                             "different request",
+                             c->idem_key);
+            res->rc = BN_ECONFLICT;
+            return res->rc;
+        }
+        res->rc = rec.rc;
+        bn_errmsg_printf(res->errmsg, "%s", rec.errmsg);
+        if (rec.rc == 0 && rec.ino != 0 &&
+            store_get(f->st, rec.ino, &res->ino, res->errmsg) == 0) {
+            res->has_ino = true;
+        }
+        return res->rc;
+    }
+    if (rc != BN_ENOTFOUND) {
+        return rc;
+    }
+    rc = ns_apply(f->ns, c, now_ms, index, res);
+    if (fatal(rc)) {
+        return rc;
+    }
+    rec.fp = fp;
+    rec.rc = res->rc;
+    bn_errmsg_printf(rec.errmsg, "%s", res->rc != 0 ? res->errmsg : "");
+    rec.ino = res->rc == 0 && res->has_ino ? res->ino.id : 0;
+    rc = store_idem_put(f->st, c->idem_key, now_ms, &rec, res->errmsg);
+    return rc != 0 ? rc : res->rc;
+}
+
 int fsm_apply_batch(struct fsm *f, const void *buf, size_t len, uint64_t index,
                     char errmsg[BN_ERRMSG_SIZE])
 {
@@ -124,9 +219,8 @@ int fsm_apply_batch(struct fsm *f, const void *buf, size_t len, uint64_t index,
     res = bn_calloc(hdr.count, sizeof(*res));
     for (uint32_t i = 0; i < hdr.count; i++) {
         res[i] = cmd_result_new();
-        rc = ns_apply(f->ns, cmds[i], hdr.now_ms, index, res[i]);
-        if (rc == BN_EIO || rc == BN_ENOSPC || rc == BN_ECORRUPT ||
-            rc == BN_EBUSY) {
+        rc = apply_one(f, cmds[i], hdr.now_ms, index, res[i]);
+        if (fatal(rc)) {
             bn_errmsg_printf(errmsg, "apply entry %llu: %s",
                              (unsigned long long)index, res[i]->errmsg);
             for (uint32_t j = 0; j <= i; j++) {
@@ -136,6 +230,7 @@ int fsm_apply_batch(struct fsm *f, const void *buf, size_t len, uint64_t index,
             goto out;
         }
     }
+    rc = 0;
     store_set_applied(f->st, index);
     f->txn_entries++;
     rc = fsm_flush(f, f->txn_entries >= FSM_GROUP_ENTRIES, errmsg);
@@ -198,15 +293,23 @@ static int fsm_snapshot_cb(struct raft_fsm *rf, struct raft_buffer *bufs[],
         log_error("fsm", "snapshot: %s", errmsg);
         return RAFT_IOERR;
     }
+    size_t hlen = f->http != NULL ? strlen(f->http) : 0;
+    size_t len = (SNAP2_HDR + 4 + hlen + 7) & ~(size_t)7;
+
     *bufs = raft_malloc(sizeof(**bufs));
-    p = raft_malloc(SNAP_LEN);
+    p = raft_calloc(1, len);
     if (*bufs == NULL || p == NULL) {
         abort();
     }
-    put_u32(p, SNAP_MAGIC);
-    put_u64(p + 4, store_applied(f->st));
+    put_u32(p, SNAP_MAGIC2);
+    put_u64(p + 8, store_applied(f->st));
+    put_u64(p + 16, f->hooks.node_id);
+    put_u32(p + SNAP2_HDR, (uint32_t)hlen);
+    if (hlen > 0) {
+        memcpy(p + SNAP2_HDR + 4, f->http, hlen);
+    }
     (*bufs)[0].base = p;
-    (*bufs)[0].len = SNAP_LEN;
+    (*bufs)[0].len = len;
     *n_bufs = 1;
     log_info("fsm", "snapshot at applied index %llu",
              (unsigned long long)store_applied(f->st));
@@ -216,22 +319,77 @@ static int fsm_snapshot_cb(struct raft_fsm *rf, struct raft_buffer *bufs[],
 static int fsm_restore_cb(struct raft_fsm *rf, struct raft_buffer *buf)
 {
     struct fsm *f = rf->data;
+    const unsigned char *p = buf->base;
     uint64_t index;
+    uint64_t origin = 0;
+    char http[256] = "";
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    uint64_t got = 0;
+    int rc;
 
-    if (buf->len != SNAP_LEN || get_u32(buf->base) != SNAP_MAGIC) {
+    if (buf->len == SNAP_LEN && get_u32(p) == SNAP_MAGIC) {
+        index = get_u64(p + 4);
+    } else if (buf->len >= SNAP2_HDR + 4 && get_u32(p) == SNAP_MAGIC2 &&
+               get_u32(p + SNAP2_HDR) < sizeof(http) &&
+               SNAP2_HDR + 4 + get_u32(p + SNAP2_HDR) <= buf->len) {
+        index = get_u64(p + 8);
+        origin = get_u64(p + 16);
+        memcpy(http, p + SNAP2_HDR + 4, get_u32(p + SNAP2_HDR));
+        http[get_u32(p + SNAP2_HDR)] = '\0';
+    } else {
         log_error("fsm", "restore: not a banyan snapshot (%zu bytes)",
                   buf->len);
         return RAFT_CORRUPT;
     }
-    index = get_u64((const unsigned char *)buf->base + 4);
-    if (index > store_applied(f->st)) {
+    if (index <= store_applied(f->st)) {
+        /* The store holds it already: a restart, or a snapshot sent to a
+         * node that was not that far behind. */
+        raft_free(buf->base);
+        return 0;
+    }
+    if (f->hooks.fetch == NULL || f->fetch_path == NULL) {
         log_error("fsm",
                   "restore: snapshot at index %llu is ahead of the store "
-                  "(applied %llu): the store file is missing or older than "
-                  "the raft state",
+                  "(applied %llu) and there is no peer to fetch it from",
                   (unsigned long long)index,
                   (unsigned long long)store_applied(f->st));
         return RAFT_CORRUPT;
+    }
+    log_info("fsm",
+             "restore: the store (applied %llu) is behind the snapshot at "
+             "index %llu; fetching a checkpoint from node %llu (%s)",
+             (unsigned long long)store_applied(f->st),
+             (unsigned long long)index, (unsigned long long)origin,
+             http[0] != '\0' ? http : "unknown address");
+    rc = fsm_flush(f, true, errmsg);
+    if (rc == 0) {
+        rc = f->hooks.fetch(f->hooks.arg, index, origin, http, f->fetch_path,
+                            errmsg);
+    }
+    if (rc == 0) {
+        rc = db_verify(f->fetch_path, &got, errmsg);
+        if (rc == 0 && got < index) {
+            bn_errmsg_printf(errmsg,
+                             "the checkpoint holds index %llu, not %llu",
+                             (unsigned long long)got,
+                             (unsigned long long)index);
+            rc = BN_ECORRUPT;
+        }
+    }
+    if (rc == 0) {
+        rc = ns_replace_store(f->ns, f->fetch_path, errmsg);
+    }
+    if (rc != 0) {
+        log_error("fsm", "restore at index %llu: %s",
+                  (unsigned long long)index, errmsg);
+        (void)unlink(f->fetch_path);
+        return RAFT_IOERR;
+    }
+    log_info("fsm", "restore: the store now holds index %llu",
+             (unsigned long long)store_applied(f->st));
+    if (f->hooks.node != NULL) {
+        /* The node table came with the checkpoint: reload it. */
+        f->hooks.node(f->hooks.arg, 0, NULL, NULL);
     }
     raft_free(buf->base);
     return 0;
@@ -264,6 +422,8 @@ void fsm_free(struct fsm *f)
     if (fsm_flush(f, true, errmsg) != 0) {
         log_error("fsm", "final commit: %s", errmsg);
     }
+    free(f->http);
+    free(f->fetch_path);
     free(f);
 }
 
@@ -275,4 +435,15 @@ struct raft_fsm *fsm_raft(struct fsm *f)
 void fsm_set_raft(struct fsm *f, struct raft *r)
 {
     f->raft = r;
+}
+
+void fsm_set_hooks(struct fsm *f, const struct fsm_hooks *h)
+{
+    free(f->http);
+    free(f->fetch_path);
+    f->hooks = *h;
+    f->http = h->http != NULL ? bn_strdup(h->http) : NULL;
+    f->fetch_path = h->fetch_path != NULL ? bn_strdup(h->fetch_path) : NULL;
+    f->hooks.http = f->http;
+    f->hooks.fetch_path = f->fetch_path;
 }

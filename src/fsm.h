@@ -12,10 +12,18 @@
  * the replay after a restart is exact. A decode or store failure means this
  * replica can no longer follow the log: it panics rather than diverge.
  *
+ * Besides the namespace (ns_apply), apply keeps the cluster state in the
+ * same store: the nodes' addresses (CMD_NODE_PUT/DEL) and the outcomes of
+ * writes that carried an Idempotency-Key. A write whose key is remembered
+ * is not executed again: its result is the remembered outcome (or
+ * conflict, when the key came with a different request).
+ *
  * Snapshots are small: the store is the state, so a snapshot makes the
- * store durable up to the applied index and records that index; raft may
- * then compact its log. (Installing a snapshot on a node that lags behind
- * it needs the store's checkpoint to be fetched: the cluster issue.)
+ * store durable up to the applied index and records that index, with the
+ * id and HTTP address of the node that took it; raft may then compact its
+ * log. Restoring a snapshot ahead of the store (a node too far behind, or
+ * a new one) calls the fetch hook, which downloads a checkpoint of the
+ * store from a peer; the fsm then swaps it in (ns_replace_store()).
  *
  * All callbacks run on the raft loop thread.
  *
@@ -53,6 +61,25 @@ struct raft_fsm *fsm_raft(struct fsm *f);
 
 /* Tell the fsm which raft instance drives it (for the entry index). */
 void fsm_set_raft(struct fsm *f, struct raft *r);
+
+/* What the fsm needs from the node around it beyond apply. */
+struct fsm_hooks {
+    uint64_t node_id; /* written into snapshots */
+    const char *http; /* this node's HTTP address; copied */
+    /* A node's addresses changed (http NULL: the node was forgotten). */
+    void (*node)(void *arg, uint64_t id, const char *http, const char *raft);
+    /* Download into the new file @path a checkpoint of the store at index
+     * @index or later, from node @origin at @origin_http or from whichever
+     * peer has one. Returns 0 or an error with the reason. */
+    int (*fetch)(void *arg, uint64_t index, uint64_t origin,
+                 const char *origin_http, const char *path,
+                 char errmsg[BN_ERRMSG_SIZE]);
+    const char *fetch_path; /* where downloads go; copied */
+    void *arg;
+};
+
+/* Set the hooks (before raft starts). */
+void fsm_set_hooks(struct fsm *f, const struct fsm_hooks *h);
 
 /* Longest an applied entry waits for its store transaction to commit. */
 #define FSM_GROUP_MS 5

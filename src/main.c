@@ -16,6 +16,7 @@
 #include "config.h"
 #include "datadir.h"
 #include "errcode.h"
+#include "httpc.h"
 #include "http_server.h"
 #include "log.h"
 #include "ns.h"
@@ -51,6 +52,10 @@ int main(int argc, char **argv)
     char errmsg[BN_ERRMSG_SIZE] = "";
     char path[4096];
     char raft_dir[4096];
+    char fetch_path[4096];
+    struct config_member *members = NULL;
+    size_t n_members = 0;
+    const char *self_http;
     struct store_options so;
     struct repl_options ro;
     struct store *st = NULL;
@@ -86,6 +91,19 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     raise_nofile(cfg.max_connections);
+    httpc_global_init();
+    if (config_parse_members(cfg.members, &members, &n_members, errmsg) != 0) {
+        log_error("main", "members: %s", errmsg);
+        rc = 1;
+        goto out;
+    }
+    /* The address the other nodes know this node's API by. */
+    self_http = cfg.listen;
+    for (size_t i = 0; i < n_members; i++) {
+        if (members[i].id == cfg.node_id) {
+            self_http = members[i].http;
+        }
+    }
     if (datadir_mkdir_p(cfg.data_dir) != 0) {
         log_error("main", "data dir %s: %s", cfg.data_dir, strerror(errno));
         rc = 1;
@@ -99,6 +117,8 @@ int main(int argc, char **argv)
     }
     (void)snprintf(path, sizeof(path), "%s/banyan.db", cfg.data_dir);
     (void)snprintf(raft_dir, sizeof(raft_dir), "%s/raft", cfg.data_dir);
+    (void)snprintf(fetch_path, sizeof(fetch_path), "%s/snapshot-in.db",
+                   cfg.data_dir);
     so.path = path;
     so.cache_bytes = cfg.cache_bytes;
     so.readers = (unsigned)cfg.db_readers;
@@ -122,6 +142,14 @@ int main(int argc, char **argv)
     ro.snapshot_trailing = (unsigned)cfg.snapshot_trailing;
     ro.batch_max = (unsigned)cfg.batch_max;
     ro.request_timeout_ms = (unsigned)cfg.request_timeout_ms;
+    ro.http = self_http;
+    ro.members = members;
+    ro.n_members = n_members;
+    ro.join = cfg.join != 0;
+    ro.fetch_path = fetch_path;
+    ro.snapshot_timeout_ms = (unsigned)cfg.snapshot_timeout_ms;
+    ro.idempotency_keys = cfg.idempotency_keys;
+    ro.idempotency_ttl_ms = cfg.idempotency_ttl_ms;
     rc = repl_start(&repl, &ro, ns, st, errmsg);
     if (rc != 0) {
         log_error("main", "%s", errmsg);
@@ -130,6 +158,8 @@ int main(int argc, char **argv)
     deps.cfg = &cfg;
     deps.ns = ns;
     deps.repl = repl;
+    deps.st = st;
+    deps.http = self_http;
     rc = http_server_start(&srv, &deps, errmsg);
     if (rc != 0) {
         log_error("main", "%s", errmsg);
@@ -147,6 +177,7 @@ out:
     ns_free(ns);
     store_close(st);
     log_info("main", "stopped");
+    free(members);
     config_clear(&cfg);
     return rc == 0 ? 0 : 1;
 
@@ -154,6 +185,7 @@ out_no_repl_stop:
     /* raft could not start: its half-open state is reclaimed by exit. */
     ns_free(ns);
     store_close(st);
+    free(members);
     config_clear(&cfg);
     return 1;
 }

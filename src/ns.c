@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,9 @@
 struct ns {
     struct store *st;
     struct lock_pool *locks;
+    /* Readers hold it shared for a whole operation; replacing the store
+     * (a snapshot installed from the leader) holds it exclusively. */
+    pthread_rwlock_t gate;
 };
 
 static int ensure_root(struct store *st)
@@ -62,6 +66,13 @@ struct ns *ns_new(struct store *st, unsigned lock_stripes)
 {
     struct ns *ns = bn_calloc(1, sizeof(*ns));
 
+    pthread_rwlockattr_t attr;
+
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr,
+                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&ns->gate, &attr);
+    pthread_rwlockattr_destroy(&attr);
     ns->st = st;
     ns->locks = lock_pool_new(lock_stripes);
     if (ensure_root(st) != 0) {
@@ -77,7 +88,19 @@ void ns_free(struct ns *ns)
         return;
     }
     lock_pool_free(ns->locks);
+    pthread_rwlock_destroy(&ns->gate);
     free(ns);
+}
+
+int ns_replace_store(struct ns *ns, const char *src,
+                     char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc;
+
+    pthread_rwlock_wrlock(&ns->gate);
+    rc = store_replace(ns->st, src, errmsg);
+    pthread_rwlock_unlock(&ns->gate);
+    return rc;
 }
 
 struct lock_pool *ns_locks(struct ns *ns)
@@ -175,11 +198,14 @@ int ns_stat(struct ns *ns, const struct path *p, struct inode *out,
             char errmsg[BN_ERRMSG_SIZE])
 {
     struct lock_cursor cur;
-    int rc = walk(ns, p, &cur, out, errmsg);
+    int rc;
 
+    pthread_rwlock_rdlock(&ns->gate);
+    rc = walk(ns, p, &cur, out, errmsg);
     if (rc == 0) {
         lock_cursor_end(&cur);
     }
+    pthread_rwlock_unlock(&ns->gate);
     return rc;
 }
 
@@ -242,11 +268,13 @@ int ns_path_of(struct ns *ns, bn_ino id, char *out, size_t cap,
     return rc;
 }
 
+static int list_locked(struct ns *ns, const struct path *p, const char *after,
+                       size_t limit, struct ns_page *out,
+                       char errmsg[BN_ERRMSG_SIZE]);
+
 int ns_list(struct ns *ns, const struct path *p, const char *after,
             size_t limit, struct ns_page *out, char errmsg[BN_ERRMSG_SIZE])
 {
-    struct lock_cursor cur;
-    struct inode dir;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -254,6 +282,20 @@ int ns_list(struct ns *ns, const struct path *p, const char *after,
         bn_errmsg_printf(errmsg, "limit must be 1 to %d", NS_LIST_LIMIT_MAX);
         return BN_EINVAL;
     }
+    pthread_rwlock_rdlock(&ns->gate);
+    rc = list_locked(ns, p, after, limit, out, errmsg);
+    pthread_rwlock_unlock(&ns->gate);
+    return rc;
+}
+
+static int list_locked(struct ns *ns, const struct path *p, const char *after,
+                       size_t limit, struct ns_page *out,
+                       char errmsg[BN_ERRMSG_SIZE])
+{
+    struct lock_cursor cur;
+    struct inode dir;
+    int rc;
+
     rc = walk(ns, p, &cur, &dir, errmsg);
     if (rc != 0) {
         return rc;

@@ -83,6 +83,12 @@ void ns_page_clear(struct ns_page *page);
 int ns_apply(struct ns *ns, const struct cmd *c, int64_t now_ms, uint64_t index,
              struct cmd_result *res);
 
+/* Replace the whole store by the database file @src (store_replace())
+ * while no reader is inside the namespace: readers wait meanwhile. Apply
+ * thread. Returns 0 or an error. */
+int ns_replace_store(struct ns *ns, const char *src,
+                     char errmsg[BN_ERRMSG_SIZE]);
+
 /* The lock pool (for tests). Any thread. */
 struct lock_pool *ns_locks(struct ns *ns);
 

@@ -14,7 +14,11 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -26,10 +30,14 @@
 
 #include "datadir.h"
 #include "fsm.h"
+#include "httpc.h"
 #include "log.h"
 #include "mem.h"
+#include "readidx.h"
 #include "store.h"
 #include "ttl.h"
+
+#define IDEM_SWEEP_MS 5000 /* how often the leader expires old keys */
 
 #define TICK_MS      50
 #define TTL_SWEEP_MS 1000 /* how often the leader looks for expired inodes */
@@ -53,6 +61,17 @@ struct waiter {
     void *arg;
 };
 
+/* A membership operation in progress (loop thread once dequeued). */
+struct admin {
+    struct repl_admin_req req;
+    repl_done_cb cb;
+    void *arg;
+    struct repl *r;
+    struct raft_change change; /* owned by raft until its callback */
+    struct raft_transfer transfer;
+    struct admin *next;
+};
+
 struct batch {
     struct raft_apply req; /* owned by raft until apply_cb */
     struct repl *r;
@@ -68,6 +87,9 @@ struct repl {
     struct repl_options o;
     char *dir;
     char *address;
+    char *http;
+    char *fetch_path;
+    struct config_member *members; /* copy of opts->members */
     uv_loop_t loop;
     uv_async_t async;
     uv_timer_t timer;
@@ -89,6 +111,18 @@ struct repl {
     bool stopping;
     struct repl_info info; /* copy for other threads, under mu */
     bool ready;
+    struct admin *admin_head; /* queued membership operations, under mu */
+    /* node id -> addresses: the initial members, then the node table of
+     * the replicated state; under mu */
+    struct config_member *nodes;
+    size_t n_nodes;
+    _Atomic uint64_t term; /* as persisted (hook_set_term) */
+    int (*inner_set_term)(struct raft_io *io, raft_term term);
+    struct readidx *readidx;
+    bool idem_used;        /* loop: keys may wait to be expired */
+    bool idem_waiting;     /* loop: an expiry is in flight */
+    uint64_t idem_next_ms; /* loop: monotonic time of the next expiry */
+    struct admin *transfer_req; /* loop: the transfer in progress */
     /* loop thread only */
     uint64_t incarnation; /* high bits of batch sequence numbers */
     uint64_t next_seq;
@@ -122,6 +156,140 @@ static struct cmd_result *unavailable(const char *why)
     res->rc = BN_EUNAVAIL;
     bn_errmsg_printf(res->errmsg, "%s", why);
     return res;
+}
+
+/* ---- the node directory (any thread, under mu) -------------------------- */
+
+static void dir_put_locked(struct repl *r, uint64_t id, const char *http,
+                           const char *raft)
+{
+    struct config_member *m = NULL;
+
+    for (size_t i = 0; i < r->n_nodes; i++) {
+        if (r->nodes[i].id == id) {
+            m = &r->nodes[i];
+        }
+    }
+    if (m == NULL) {
+        r->nodes = bn_realloc(r->nodes, (r->n_nodes + 1) * sizeof(*r->nodes));
+        m = &r->nodes[r->n_nodes++];
+    }
+    memset(m, 0, sizeof(*m));
+    m->id = id;
+    (void)snprintf(m->http, sizeof(m->http), "%s", http);
+    (void)snprintf(m->raft, sizeof(m->raft), "%s", raft);
+}
+
+static void dir_load_one(void *arg, uint64_t id, const char *http,
+                         const char *raft)
+{
+    dir_put_locked(arg, id, http, raft);
+}
+
+/* The initial members, then the node table (loop thread, or startup). */
+static void dir_reload(struct repl *r)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+
+    pthread_mutex_lock(&r->mu);
+    r->n_nodes = 0;
+    for (size_t i = 0; i < r->o.n_members; i++) {
+        dir_put_locked(r, r->o.members[i].id, r->o.members[i].http,
+                       r->o.members[i].raft);
+    }
+    dir_put_locked(r, r->o.node_id, r->o.http, r->o.raft_listen);
+    if (store_node_each(r->st, dir_load_one, r, errmsg) != 0) {
+        log_warn("repl", "node table: %s", errmsg);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* fsm hook: a node's addresses changed (id 0: reload them all). */
+static void on_node(void *arg, uint64_t id, const char *http, const char *raft)
+{
+    struct repl *r = arg;
+
+    if (id == 0) {
+        dir_reload(r);
+        return;
+    }
+    if (http != NULL) {
+        pthread_mutex_lock(&r->mu);
+        dir_put_locked(r, id, http, raft);
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+static bool dir_http_locked(struct repl *r, uint64_t id,
+                            char out[CONFIG_ADDR_MAX + 1])
+{
+    for (size_t i = 0; i < r->n_nodes; i++) {
+        if (r->nodes[i].id == id) {
+            (void)snprintf(out, CONFIG_ADDR_MAX + 1, "%s", r->nodes[i].http);
+            return out[0] != '\0';
+        }
+    }
+    out[0] = '\0';
+    return false;
+}
+
+/* fsm hook: download a checkpoint of the store at @index or later, from
+ * the node that took the snapshot, else from any other node. Loop
+ * thread (it blocks the loop: this node is far behind and follows). */
+static int fetch_snapshot(void *arg, uint64_t index, uint64_t origin,
+                          const char *origin_http, const char *path,
+                          char errmsg[BN_ERRMSG_SIZE])
+{
+    struct repl *r = arg;
+    char cand[REPL_SERVERS_MAX + 1][CONFIG_ADDR_MAX + 1];
+    size_t n = 0;
+    int rc = BN_EUNAVAIL;
+
+    (void)origin;
+    if (origin_http != NULL && origin_http[0] != '\0') {
+        (void)snprintf(cand[n++], sizeof(cand[0]), "%s", origin_http);
+    }
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < r->n_nodes && n < (size_t)REPL_SERVERS_MAX + 1;
+         i++) {
+        if (r->nodes[i].id != r->o.node_id && r->nodes[i].http[0] != '\0') {
+            (void)snprintf(cand[n++], sizeof(cand[0]), "%s", r->nodes[i].http);
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    bn_errmsg_printf(errmsg, "no peer to fetch a snapshot from");
+    for (size_t i = 0; i < n && rc != 0; i++) {
+        char url[CONFIG_ADDR_MAX + 96];
+        uint64_t bytes = 0;
+
+        (void)snprintf(url, sizeof(url),
+                       "http://%s/api/v1/cluster/snapshot?min_index=%llu",
+                       cand[i], (unsigned long long)index);
+        rc = httpc_download(url, path, r->o.snapshot_timeout_ms, &bytes,
+                            errmsg);
+        if (rc == 0) {
+            log_info("repl", "fetched a checkpoint of %llu bytes from %s",
+                     (unsigned long long)bytes, cand[i]);
+        } else {
+            log_warn("repl", "snapshot from %s: %s", cand[i], errmsg);
+        }
+    }
+    return rc;
+}
+
+/* raft_io's set_term, wrapped: the term other threads read changes as
+ * soon as the new one is persisted, before raft acts in it. */
+static int hook_set_term(struct raft_io *io, raft_term term)
+{
+    /* io->data belongs to raft: find the repl around the io. */
+    struct repl *r = (struct repl *)(void *)((char *)io -
+                                             offsetof(struct repl, io));
+    int rv = r->inner_set_term(io, term);
+
+    if (rv == 0) {
+        atomic_store(&r->term, (uint64_t)term);
+    }
+    return rv;
 }
 
 /* ---- pending batches (loop thread) -------------------------------------- */
@@ -391,10 +559,18 @@ static void barrier_cb(struct raft_barrier *req, int status)
     r->barrier_busy = false;
     if (status == 0) {
         r->ready_term = r->raft.current_term;
+        r->idem_used = true; /* expire what earlier leaders left */
         log_info("repl", "leader of term %llu, applied index %llu",
                  (unsigned long long)r->raft.current_term,
                  (unsigned long long)raft_last_applied(&r->raft));
     }
+}
+
+static int member_role(int raft_role)
+{
+    return raft_role == RAFT_VOTER     ? REPL_VOTER
+           : raft_role == RAFT_STANDBY ? REPL_STANDBY
+                                       : REPL_SPARE;
 }
 
 static void refresh(struct repl *r)
@@ -403,6 +579,7 @@ static void refresh(struct repl *r)
     raft_id leader_id = 0;
     const char *leader_addr = NULL;
     int state = r->closing ? RAFT_UNAVAILABLE : raft_state(&r->raft);
+    const struct raft_configuration *conf = &r->raft.configuration;
 
     if (state == RAFT_LEADER && !r->closing && !r->barrier_busy &&
         r->ready_term != r->raft.current_term) {
@@ -424,10 +601,323 @@ static void refresh(struct repl *r)
     info.commit_index = r->raft.commit_index;
     info.applied_index = raft_last_applied(&r->raft);
     info.last_index = raft_last_index(&r->raft);
+    if (state == RAFT_FOLLOWER && !r->closing) {
+        raft_time now = r->io.time(&r->io);
+
+        info.last_contact_ms = now > r->raft.election_timer_start
+                                   ? now - r->raft.election_timer_start
+                                   : 0;
+    }
+    for (unsigned i = 0; i < conf->n && i < REPL_SERVERS_MAX; i++) {
+        struct repl_server *sv = &info.servers[info.n_servers++];
+
+        sv->id = conf->servers[i].id;
+        sv->role = member_role(conf->servers[i].role);
+        (void)snprintf(sv->raft, sizeof(sv->raft), "%s",
+                       conf->servers[i].address);
+        if (state == RAFT_LEADER && r->raft.leader_state.progress != NULL) {
+            sv->match_index = sv->id == r->o.node_id
+                                  ? raft_last_index(&r->raft)
+                                  : r->raft.leader_state.progress[i]
+                                        .match_index;
+        }
+    }
     pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < info.n_servers; i++) {
+        (void)dir_http_locked(r, info.servers[i].id, info.servers[i].http);
+    }
+    if (leader_id != 0) {
+        (void)dir_http_locked(r, leader_id, info.leader_http);
+    }
     r->info = info;
     r->ready = state == RAFT_LEADER && r->ready_term == r->raft.current_term;
     pthread_mutex_unlock(&r->mu);
+}
+
+/* ---- membership (loop thread) ------------------------------------------- */
+
+static void admin_answer(struct admin *a, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void admin_answer(struct admin *a, int rc, const char *fmt, ...)
+{
+    struct cmd_result *res = cmd_result_new();
+    va_list ap;
+
+    res->rc = rc;
+    if (fmt != NULL) {
+        va_start(ap, fmt);
+        (void)vsnprintf(res->errmsg, sizeof(res->errmsg), fmt, ap);
+        va_end(ap);
+    }
+    a->cb(a->arg, res);
+    free(a);
+}
+
+/* A raft error of a membership call as a banyan code. */
+static int map_raft(int rv)
+{
+    switch (rv) {
+    case RAFT_NOTLEADER:
+    case RAFT_LEADERSHIPLOST:
+        return BN_EUNAVAIL;
+    case RAFT_CANTCHANGE:
+        return BN_ECONFLICT;
+    case RAFT_DUPLICATEID:
+    case RAFT_DUPLICATEADDRESS:
+        return BN_EEXIST;
+    case RAFT_BADID:
+    case RAFT_NOTFOUND:
+        return BN_ENOTFOUND;
+    case RAFT_BADROLE:
+        return BN_EINVAL;
+    default:
+        return BN_EINTERNAL;
+    }
+}
+
+static int raft_role_of(int role)
+{
+    return role == REPL_VOTER     ? RAFT_VOTER
+           : role == REPL_STANDBY ? RAFT_STANDBY
+                                  : RAFT_SPARE;
+}
+
+static const char *role_name(int role)
+{
+    return role == REPL_VOTER     ? "voter"
+           : role == REPL_STANDBY ? "standby"
+                                  : "spare";
+}
+
+static void change_done(struct raft_change *req, int status)
+{
+    struct admin *a = req->data;
+
+    if (status != 0) {
+        admin_answer(a, map_raft(status), "node %llu: %s",
+                     (unsigned long long)a->req.id, raft_strerror(status));
+        return;
+    }
+    admin_answer(a, 0, NULL);
+}
+
+static void add_done(struct raft_change *req, int status)
+{
+    struct admin *a = req->data;
+    struct repl *r = a->r;
+    int rv;
+
+    if (status != 0 || a->req.role == REPL_SPARE) {
+        change_done(req, status);
+        return;
+    }
+    /* Added as a spare; now the role asked for (a voter catches up with
+     * the log first: raft promotes it once it is close enough). */
+    a->change.data = a;
+    rv = raft_assign(&r->raft, &a->change, a->req.id,
+                     raft_role_of(a->req.role), change_done);
+    if (rv != 0) {
+        admin_answer(a, map_raft(rv), "assign node %llu the role %s: %s",
+                     (unsigned long long)a->req.id, role_name(a->req.role),
+                     raft_strerror(rv));
+    }
+}
+
+/* The new node's addresses are in the replicated state: add it. */
+static void add_addresses_done(void *arg, struct cmd_result *res)
+{
+    struct admin *a = arg;
+    struct repl *r = a->r;
+    int rv;
+
+    if (res->rc != 0) {
+        admin_answer(a, res->rc, "node %llu: %s",
+                     (unsigned long long)a->req.id, res->errmsg);
+        cmd_result_free(res);
+        return;
+    }
+    cmd_result_free(res);
+    a->change.data = a;
+    rv = raft_add(&r->raft, &a->change, a->req.id, a->req.raft, add_done);
+    if (rv != 0) {
+        admin_answer(a, map_raft(rv), "add node %llu: %s",
+                     (unsigned long long)a->req.id, raft_strerror(rv));
+    }
+}
+
+static void remove_addresses_done(void *arg, struct cmd_result *res)
+{
+    struct admin *a = arg;
+
+    cmd_result_free(res); /* the node is out of the configuration already */
+    admin_answer(a, 0, NULL);
+}
+
+static void remove_done(struct raft_change *req, int status)
+{
+    struct admin *a = req->data;
+    struct cmd *c;
+
+    if (status != 0) {
+        change_done(req, status);
+        return;
+    }
+    c = cmd_new(CMD_NODE_DEL);
+    c->node_id = a->req.id;
+    if (repl_submit(a->r, c, remove_addresses_done, a) != 0) {
+        admin_answer(a, 0, NULL); /* no longer the leader: removed anyway */
+    }
+}
+
+static void transfer_done(struct raft_transfer *req)
+{
+    struct admin *a = req->data;
+    struct repl *r = a->r;
+
+    r->transfer_req = NULL;
+    if (raft_state(&r->raft) == RAFT_LEADER) {
+        admin_answer(a, BN_EUNAVAIL,
+                     "the leadership transfer did not complete; this node "
+                     "still leads");
+        return;
+    }
+    admin_answer(a, 0, NULL);
+}
+
+static bool in_configuration(struct repl *r, uint64_t id)
+{
+    const struct raft_configuration *conf = &r->raft.configuration;
+
+    for (unsigned i = 0; i < conf->n; i++) {
+        if (conf->servers[i].id == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void admin_start(struct repl *r, struct admin *a)
+{
+    struct cmd *c;
+    int rv = 0;
+
+    a->r = r;
+    if (raft_state(&r->raft) != RAFT_LEADER || r->closing) {
+        admin_answer(a, BN_EUNAVAIL, "this node is not the leader");
+        return;
+    }
+    a->change.data = a;
+    switch (a->req.op) {
+    case REPL_ADD:
+        if (in_configuration(r, a->req.id)) {
+            admin_answer(a, BN_EEXIST, "node %llu is a member already",
+                         (unsigned long long)a->req.id);
+            return;
+        }
+        c = cmd_new(CMD_NODE_PUT);
+        c->node_id = a->req.id;
+        c->path = bn_strdup(a->req.http);
+        c->to = bn_strdup(a->req.raft);
+        if (repl_submit(r, c, add_addresses_done, a) != 0) {
+            admin_answer(a, BN_EUNAVAIL, "this node is not the leader");
+        }
+        return;
+    case REPL_ASSIGN:
+        if (!in_configuration(r, a->req.id)) {
+            admin_answer(a, BN_ENOTFOUND, "node %llu is not a member",
+                         (unsigned long long)a->req.id);
+            return;
+        }
+        rv = raft_assign(&r->raft, &a->change, a->req.id,
+                         raft_role_of(a->req.role), change_done);
+        break;
+    case REPL_REMOVE:
+        if (!in_configuration(r, a->req.id)) {
+            admin_answer(a, BN_ENOTFOUND, "node %llu is not a member",
+                         (unsigned long long)a->req.id);
+            return;
+        }
+        rv = raft_remove(&r->raft, &a->change, a->req.id, remove_done);
+        break;
+    case REPL_TRANSFER:
+        if (a->req.id == r->o.node_id) {
+            admin_answer(a, 0, NULL); /* it leads already */
+            return;
+        }
+        if (a->req.id != 0 && !in_configuration(r, a->req.id)) {
+            admin_answer(a, BN_ENOTFOUND, "node %llu is not a member",
+                         (unsigned long long)a->req.id);
+            return;
+        }
+        if (r->transfer_req != NULL) {
+            admin_answer(a, BN_ECONFLICT, "a transfer is in progress");
+            return;
+        }
+        a->transfer.data = a;
+        rv = raft_transfer(&r->raft, &a->transfer, a->req.id, transfer_done);
+        if (rv == 0) {
+            r->transfer_req = a;
+        }
+        break;
+    default:
+        admin_answer(a, BN_EINVAL, "unknown membership operation");
+        return;
+    }
+    if (rv != 0) {
+        admin_answer(a, map_raft(rv), "node %llu: %s",
+                     (unsigned long long)a->req.id, raft_strerror(rv));
+    }
+}
+
+static void admin_drain(struct repl *r)
+{
+    struct admin *a;
+
+    pthread_mutex_lock(&r->mu);
+    a = r->admin_head;
+    r->admin_head = NULL;
+    pthread_mutex_unlock(&r->mu);
+    while (a != NULL) {
+        struct admin *next = a->next;
+
+        admin_start(r, a);
+        a = next;
+    }
+}
+
+/* ---- Idempotency-Key expiry (loop thread) -------------------------------- */
+
+static void idem_done(void *arg, struct cmd_result *res)
+{
+    struct repl *r = arg;
+
+    r->idem_waiting = false;
+    if (res->rc != 0) {
+        log_warn("repl", "idempotency expiry: %s", res->errmsg);
+        r->idem_used = true;
+    }
+    cmd_result_free(res);
+}
+
+/* The leader proposes the expiry of old keys, so every node forgets the
+ * same ones at the same index. */
+static void idem_step(struct repl *r, uint64_t now)
+{
+    struct cmd *c;
+
+    if (!r->ready || r->closing || !r->idem_used || r->idem_waiting ||
+        now < r->idem_next_ms) {
+        return;
+    }
+    r->idem_next_ms = now + IDEM_SWEEP_MS;
+    c = cmd_new(CMD_IDEM_EXPIRE);
+    c->mtime_ms = (int64_t)now_ms() - (int64_t)r->o.idempotency_ttl_ms;
+    c->size = r->o.idempotency_keys;
+    if (repl_submit(r, c, idem_done, r) == 0) {
+        r->idem_waiting = true;
+        r->idem_used = false;
+    }
 }
 
 /* Reclaim a bounded batch of trashed rows (recursive deletes unlink a
@@ -507,6 +997,7 @@ static void timer_cb(uv_timer_t *t)
 
     reclaim_step(r);
     ttl_step(r, now);
+    idem_step(r, now);
     expire_queued(r, now);
     drain(r);
 
@@ -553,10 +1044,12 @@ static void async_cb(uv_async_t *a)
         uv_timer_stop(&r->flush_timer);
         uv_close((uv_handle_t *)&r->flush_timer, handle_close_cb);
         uv_close((uv_handle_t *)&r->async, handle_close_cb);
+        admin_drain(r); /* fails them: closing */
         r->raft.data = r;
         raft_close(&r->raft, on_raft_closed);
         return;
     }
+    admin_drain(r);
     drain(r);
     refresh(r);
 }
@@ -579,14 +1072,31 @@ int repl_start(struct repl **out, const struct repl_options *opts,
     uint32_t inc = 0;
     int rv;
 
+    struct config_member *members = NULL;
+    struct fsm_hooks hooks;
+
     r->o = *opts;
     if (r->o.batch_max == 0 || r->o.batch_max > CMD_BATCH_MAX) {
         r->o.batch_max = CMD_BATCH_MAX;
     }
     r->dir = bn_strdup(opts->dir);
     r->address = bn_strdup(opts->raft_listen);
+    r->http = bn_strdup(opts->http != NULL ? opts->http : "");
     r->o.dir = r->dir;
     r->o.raft_listen = r->address;
+    r->o.http = r->http;
+    if (opts->n_members > 0) {
+        members = bn_calloc(opts->n_members, sizeof(*members));
+        memcpy(members, opts->members, opts->n_members * sizeof(*members));
+    }
+    r->members = members;
+    r->o.members = members;
+    r->fetch_path = bn_strdup(opts->fetch_path != NULL ? opts->fetch_path
+                                                       : "snapshot.db");
+    r->o.fetch_path = r->fetch_path;
+    if (r->o.snapshot_timeout_ms == 0) {
+        r->o.snapshot_timeout_ms = 3600000;
+    }
     pthread_mutex_init(&r->mu, NULL);
     if (getrandom(&inc, sizeof(inc), 0) != (ssize_t)sizeof(inc)) {
         inc = (uint32_t)mono_ms();
@@ -601,6 +1111,15 @@ int repl_start(struct repl **out, const struct repl_options *opts,
     r->st = st;
     r->ns = ns;
     r->fsm = fsm_new(ns, st, fsm_deliver, r);
+    memset(&hooks, 0, sizeof(hooks));
+    hooks.node_id = opts->node_id;
+    hooks.http = r->http;
+    hooks.node = on_node;
+    hooks.fetch = fetch_snapshot;
+    hooks.fetch_path = r->fetch_path;
+    hooks.arg = r;
+    fsm_set_hooks(r->fsm, &hooks);
+    dir_reload(r);
     uv_loop_init(&r->loop);
     rv = raft_uv_tcp_init(&r->transport, &r->loop);
     if (rv != 0) {
@@ -612,6 +1131,8 @@ int repl_start(struct repl **out, const struct repl_options *opts,
         bn_errmsg_printf(errmsg, "raft: io %s: %s", r->dir, raft_strerror(rv));
         goto err_raft;
     }
+    r->inner_set_term = r->io.set_term;
+    r->io.set_term = hook_set_term;
     rv = raft_init(&r->raft, &r->io, fsm_raft(r->fsm), opts->node_id,
                    r->address);
     if (rv != 0) {
@@ -625,10 +1146,21 @@ int repl_start(struct repl **out, const struct repl_options *opts,
     raft_set_snapshot_trailing(&r->raft, opts->snapshot_trailing);
     raft_set_pre_vote(&r->raft, true);
 
-    /* The embedded default: a cluster of this one voter. */
+    /* The initial members as voters, or the embedded default: a cluster of
+     * this one voter. A joining node starts empty: the leader adds it and
+     * sends it a snapshot and the log. Bootstrapping is a no-op on a node
+     * that has raft state already. */
     raft_configuration_init(&conf);
-    rv = raft_configuration_add(&conf, opts->node_id, r->address, RAFT_VOTER);
-    if (rv == 0) {
+    rv = 0;
+    if (opts->n_members == 0) {
+        rv = raft_configuration_add(&conf, opts->node_id, r->address,
+                                    RAFT_VOTER);
+    }
+    for (size_t i = 0; i < opts->n_members && rv == 0; i++) {
+        rv = raft_configuration_add(&conf, opts->members[i].id,
+                                    opts->members[i].raft, RAFT_VOTER);
+    }
+    if (rv == 0 && !opts->join) {
         rv = raft_bootstrap(&r->raft, &conf);
     }
     raft_configuration_close(&conf);
@@ -659,6 +1191,8 @@ int repl_start(struct repl **out, const struct repl_options *opts,
         rv = BN_ECORRUPT;
         goto err_raft;
     }
+    atomic_store(&r->term, (uint64_t)r->raft.current_term);
+    r->readidx = readidx_new(r, opts->election_timeout_ms);
     uv_async_init(&r->loop, &r->async, async_cb);
     r->async.data = r;
     uv_timer_init(&r->loop, &r->timer);
@@ -691,6 +1225,8 @@ void repl_stop(struct repl *r)
     if (r == NULL) {
         return;
     }
+    readidx_free(r->readidx);
+    r->readidx = NULL;
     pthread_mutex_lock(&r->mu);
     r->stopping = true;
     pthread_mutex_unlock(&r->mu);
@@ -707,6 +1243,10 @@ void repl_stop(struct repl *r)
     pthread_mutex_destroy(&r->mu);
     free(r->dir);
     free(r->address);
+    free(r->http);
+    free(r->fetch_path);
+    free(r->members);
+    free(r->nodes);
     free(r);
 }
 
@@ -751,4 +1291,122 @@ bool repl_is_ready(struct repl *r)
     ready = r->ready && !r->stopping;
     pthread_mutex_unlock(&r->mu);
     return ready;
+}
+
+uint64_t repl_current_term(struct repl *r)
+{
+    return atomic_load(&r->term);
+}
+
+uint64_t repl_leading_term(struct repl *r)
+{
+    uint64_t term = 0;
+
+    pthread_mutex_lock(&r->mu);
+    if (r->ready && !r->stopping && r->info.role == REPL_LEADER) {
+        term = r->info.term;
+    }
+    pthread_mutex_unlock(&r->mu);
+    /* The persisted term moves first when another leader appears. */
+    return term != 0 && term == atomic_load(&r->term) ? term : 0;
+}
+
+size_t repl_voter_peers(struct repl *r, char (*http)[CONFIG_ADDR_MAX + 1],
+                        size_t max, unsigned *need)
+{
+    size_t n = 0;
+    unsigned voters = 0;
+    bool self = false;
+
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < r->info.n_servers; i++) {
+        const struct repl_server *sv = &r->info.servers[i];
+
+        if (sv->role != REPL_VOTER) {
+            continue;
+        }
+        voters++;
+        if (sv->id == r->o.node_id) {
+            self = true;
+        } else if (n < max) {
+            (void)snprintf(http[n++], CONFIG_ADDR_MAX + 1, "%s", sv->http);
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    voters = voters / 2 + 1;
+    *need = self ? voters - 1 : voters;
+    return n;
+}
+
+void repl_read(struct repl *r, repl_done_cb cb, void *arg)
+{
+    char http[1][CONFIG_ADDR_MAX + 1];
+    unsigned need = 1;
+
+    if (repl_leading_term(r) != 0) {
+        (void)repl_voter_peers(r, http, 1, &need);
+        if (need == 0) {
+            /* The only voter: nobody else can lead. */
+            cb(arg, cmd_result_new());
+            return;
+        }
+    }
+    readidx_wait(r->readidx, cb, arg);
+}
+
+int repl_admin(struct repl *r, const struct repl_admin_req *req,
+               repl_done_cb cb, void *arg)
+{
+    struct admin *a;
+
+    pthread_mutex_lock(&r->mu);
+    if (r->stopping || r->info.role != REPL_LEADER) {
+        pthread_mutex_unlock(&r->mu);
+        return BN_EUNAVAIL;
+    }
+    a = bn_calloc(1, sizeof(*a));
+    a->req = *req;
+    a->cb = cb;
+    a->arg = arg;
+    a->next = r->admin_head;
+    r->admin_head = a;
+    pthread_mutex_unlock(&r->mu);
+    uv_async_send(&r->async);
+    return 0;
+}
+
+bool repl_node_http(struct repl *r, uint64_t id, char out[CONFIG_ADDR_MAX + 1])
+{
+    bool ok;
+
+    pthread_mutex_lock(&r->mu);
+    ok = dir_http_locked(r, id, out);
+    pthread_mutex_unlock(&r->mu);
+    return ok;
+}
+
+void repl_read_stats(struct repl *r, uint64_t *rounds, uint64_t *reads)
+{
+    readidx_stats(r->readidx, rounds, reads);
+}
+
+int repl_role(struct repl *r, uint64_t *leader_id,
+              char leader_http[CONFIG_ADDR_MAX + 1])
+{
+    int role;
+
+    pthread_mutex_lock(&r->mu);
+    role = r->info.role;
+    if (leader_id != NULL) {
+        *leader_id = r->info.leader_id;
+    }
+    if (leader_http != NULL) {
+        if (role != REPL_LEADER) {
+            memcpy(leader_http, r->info.leader_http, CONFIG_ADDR_MAX + 1);
+        } else {
+            leader_http[0] = '\0';
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    return role;
 }

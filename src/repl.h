@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "errcode.h"
 
 struct repl;
@@ -30,7 +31,15 @@ struct store;
 struct repl_options {
     uint64_t node_id;
     const char *raft_listen; /* host:port of this node's raft transport */
+    const char *http;        /* host:port of this node's HTTP API */
     const char *dir;         /* raft log and snapshots */
+    const struct config_member *members; /* initial members (borrowed) */
+    size_t n_members;                    /* 0: this node alone */
+    bool join;                  /* start empty, wait to be added */
+    const char *fetch_path;     /* where a snapshot download goes */
+    unsigned snapshot_timeout_ms;
+    uint64_t idempotency_keys;  /* remembered outcomes, at most */
+    uint64_t idempotency_ttl_ms;
     unsigned election_timeout_ms;
     unsigned heartbeat_timeout_ms;
     unsigned snapshot_threshold;
@@ -47,6 +56,24 @@ enum repl_role {
     REPL_LEADER = 3,
 };
 
+/* A node's role in the raft configuration. */
+enum repl_member_role {
+    REPL_VOTER = 0,   /* RAFT_VOTER */
+    REPL_STANDBY = 1, /* RAFT_STANDBY: replicates, does not vote */
+    REPL_SPARE = 2,   /* RAFT_SPARE: neither */
+};
+
+#define REPL_SERVERS_MAX 16
+
+/* One node of the raft configuration, as this node sees it. */
+struct repl_server {
+    uint64_t id;
+    int role;                       /* enum repl_member_role */
+    char raft[CONFIG_ADDR_MAX + 1]; /* raft address */
+    char http[CONFIG_ADDR_MAX + 1]; /* "" when unknown */
+    uint64_t match_index;           /* leader only: replicated up to */
+};
+
 struct repl_info {
     int role; /* enum repl_role */
     uint64_t node_id;
@@ -55,6 +82,26 @@ struct repl_info {
     uint64_t commit_index;
     uint64_t applied_index;
     uint64_t last_index;
+    uint64_t last_contact_ms; /* since the leader was heard; 0 on it */
+    char leader_http[CONFIG_ADDR_MAX + 1]; /* "" when unknown */
+    struct repl_server servers[REPL_SERVERS_MAX];
+    size_t n_servers;
+};
+
+/* Membership operations (repl_admin). */
+enum repl_admin_op {
+    REPL_ADD = 1,      /* add node id (http, raft) with role */
+    REPL_ASSIGN = 2,   /* change node id's role */
+    REPL_REMOVE = 3,   /* remove node id */
+    REPL_TRANSFER = 4, /* hand the leadership to node id (0: any voter) */
+};
+
+struct repl_admin_req {
+    int op; /* enum repl_admin_op */
+    uint64_t id;
+    int role; /* enum repl_member_role */
+    char http[CONFIG_ADDR_MAX + 1];
+    char raft[CONFIG_ADDR_MAX + 1];
 };
 
 /* Called on the loop thread with the outcome of a submitted command.
@@ -85,5 +132,45 @@ void repl_get_info(struct repl *r, struct repl_info *out);
  * it took the lead, i.e. can serve linearizable reads and writes.
  * Any thread. */
 bool repl_is_ready(struct repl *r);
+
+/* This node's role (enum repl_role); when it does not lead, the leader's
+ * id (0: unknown) and HTTP address ("" when unknown) into the optional
+ * @leader_id and @leader_http. Cheaper than repl_get_info(). Any thread. */
+int repl_role(struct repl *r, uint64_t *leader_id,
+              char leader_http[CONFIG_ADDR_MAX + 1]);
+
+/* The term this node is in (as persisted: it changes before the node acts
+ * in a new term). Any thread. */
+uint64_t repl_current_term(struct repl *r);
+
+/* The current term when this node is the ready leader, else 0. Any
+ * thread. */
+uint64_t repl_leading_term(struct repl *r);
+
+/* The HTTP addresses of the voters other than this node into @http (at
+ * most @max), and in *need how many of them must confirm a round for a
+ * majority with this node. Returns their count. Any thread. */
+size_t repl_voter_peers(struct repl *r, char (*http)[CONFIG_ADDR_MAX + 1],
+                        size_t max, unsigned *need);
+
+/* Wait for a linearizable read: @cb gets rc 0 once this node's leadership
+ * is confirmed by a round that began after the call (at once when it is
+ * the only voter: then @cb runs before this returns), or BN_EUNAVAIL.
+ * Any thread. */
+void repl_read(struct repl *r, repl_done_cb cb, void *arg);
+
+/* Start a membership operation; @cb gets its outcome (rc 0, or BN_E*
+ * with the reason) on the loop thread. Returns 0, or BN_EUNAVAIL when this
+ * node is not the leader (@cb is not called). Any thread. */
+int repl_admin(struct repl *r, const struct repl_admin_req *req,
+               repl_done_cb cb, void *arg);
+
+/* The HTTP address of node @id into @out; false when unknown. Any
+ * thread. */
+bool repl_node_http(struct repl *r, uint64_t id,
+                    char out[CONFIG_ADDR_MAX + 1]);
+
+/* Confirmation rounds run and reads they served (readidx_stats). */
+void repl_read_stats(struct repl *r, uint64_t *rounds, uint64_t *reads);
 
 #endif /* BANYAN_SRC_REPL_H */

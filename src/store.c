@@ -10,9 +10,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "db.h"
@@ -22,6 +24,8 @@
 #define RECLAIM_BATCH_MAX 1024
 
 struct store {
+    char *path;
+    uint64_t cache_bytes;
     struct db *w; /* apply thread only */
     struct cache *cache;
     /* reader pool */
@@ -97,67 +101,105 @@ static void checkpointer_stop(struct store *st)
     st->ck_started = false;
 }
 
-int store_open(struct store **out, const struct store_options *opts,
-               char errmsg[BN_ERRMSG_SIZE])
+/* Open the connections, load the batch state, make the cache and start
+ * the checkpointer. */
+static int open_conns(struct store *st, char errmsg[BN_ERRMSG_SIZE])
 {
-    struct store *st = bn_calloc(1, sizeof(*st));
     uint64_t v;
     int rc;
 
-    pthread_mutex_init(&st->pool_mu, NULL);
-    pthread_cond_init(&st->pool_cv, NULL);
-    pthread_mutex_init(&st->ck_mu, NULL);
-    pthread_cond_init(&st->ck_cv, NULL);
-    rc = db_open(&st->w, opts->path, DB_WRITER, errmsg);
+    rc = db_open(&st->w, st->path, DB_WRITER, errmsg);
     if (rc == 0) {
-        rc = db_open(&st->ck, opts->path, DB_CHECKPOINTER, errmsg);
+        rc = db_open(&st->ck, st->path, DB_CHECKPOINTER, errmsg);
     }
     if (rc != 0) {
-        goto err;
+        return rc;
     }
     rc = db_meta_get(st->w, "applied_index", &st->applied, errmsg);
     if (rc == 0) {
         rc = db_meta_get(st->w, "next_id", &v, errmsg);
     }
     if (rc != 0) {
-        goto err;
+        return rc;
     }
     st->next_id = v > INODE_ROOT_ID ? v : INODE_ROOT_ID + 1;
     atomic_store(&st->applied_committed, st->applied);
     rc = db_count(st->w, &v, errmsg);
     if (rc != 0) {
-        goto err;
+        return rc;
     }
     atomic_store(&st->inodes, v);
     rc = db_trash_pick(st->w, &v, errmsg);
     if (rc != 0) {
-        goto err;
+        return rc;
     }
     st->trash = v != 0;
-    st->n_readers = opts->readers > 0 ? opts->readers : 1;
     st->readers = bn_calloc(st->n_readers, sizeof(*st->readers));
     st->free_readers = bn_calloc(st->n_readers, sizeof(*st->free_readers));
     for (size_t i = 0; i < st->n_readers; i++) {
-        rc = db_open(&st->readers[i], opts->path, DB_READER, errmsg);
+        rc = db_open(&st->readers[i], st->path, DB_READER, errmsg);
         if (rc != 0) {
-            goto err;
+            return rc;
         }
-        st->free_readers[st->n_free++] = st->readers[i];
     }
-    st->cache = cache_new(opts->cache_bytes);
+    st->cache = cache_new(st->cache_bytes);
+    st->ck_stop = false;
     if (pthread_create(&st->ck_thread, NULL, checkpointer_main, st) != 0) {
         bn_errmsg_printf(errmsg, "cannot start the checkpoint thread");
-        rc = BN_EINTERNAL;
-        goto err;
+        return BN_EINTERNAL;
     }
     st->ck_started = true;
+    /* Last: readers waiting in reader_take() go on from here. */
+    pthread_mutex_lock(&st->pool_mu);
+    for (size_t i = 0; i < st->n_readers; i++) {
+        st->free_readers[i] = st->readers[i];
+    }
+    st->n_free = st->n_readers;
+    pthread_cond_broadcast(&st->pool_cv);
+    pthread_mutex_unlock(&st->pool_mu);
+    return 0;
+}
+
+/* Undo open_conns(); the pool must be full or never filled. */
+static void close_conns(struct store *st)
+{
+    checkpointer_stop(st);
+    db_close(st->ck);
+    st->ck = NULL;
+    for (size_t i = 0; st->readers != NULL && i < st->n_readers; i++) {
+        db_close(st->readers[i]);
+    }
+    free(st->readers);
+    free(st->free_readers);
+    st->readers = st->free_readers = NULL;
+    st->n_free = 0;
+    db_close(st->w);
+    st->w = NULL;
+    cache_free(st->cache);
+    st->cache = NULL;
+}
+
+int store_open(struct store **out, const struct store_options *opts,
+               char errmsg[BN_ERRMSG_SIZE])
+{
+    struct store *st = bn_calloc(1, sizeof(*st));
+    int rc;
+
+    pthread_mutex_init(&st->pool_mu, NULL);
+    pthread_cond_init(&st->pool_cv, NULL);
+    pthread_mutex_init(&st->ck_mu, NULL);
+    pthread_cond_init(&st->ck_cv, NULL);
+    st->path = bn_strdup(opts->path);
+    st->cache_bytes = opts->cache_bytes;
+    st->n_readers = opts->readers > 0 ? opts->readers : 1;
+    rc = open_conns(st, errmsg);
+    if (rc != 0) {
+        bn_errmsg_wrapf(errmsg, "store %s", opts->path);
+        store_close(st);
+        return rc;
+    }
     *out = st;
     return 0;
-
-err:
-    bn_errmsg_wrapf(errmsg, "store %s", opts->path);
-    store_close(st);
-    return rc;
 }
 
 void store_close(struct store *st)
@@ -167,22 +209,15 @@ void store_close(struct store *st)
     if (st == NULL) {
         return;
     }
-    checkpointer_stop(st);
     if (st->w != NULL && store_commit(st, true, errmsg) != 0) {
         log_error("store", "final commit: %s", errmsg);
     }
-    db_close(st->ck);
-    for (size_t i = 0; st->readers != NULL && i < st->n_readers; i++) {
-        db_close(st->readers[i]);
-    }
-    free(st->readers);
-    free(st->free_readers);
-    db_close(st->w);
-    cache_free(st->cache);
+    close_conns(st);
     pthread_mutex_destroy(&st->pool_mu);
     pthread_cond_destroy(&st->pool_cv);
     pthread_mutex_destroy(&st->ck_mu);
     pthread_cond_destroy(&st->ck_cv);
+    free(st->path);
     free(st);
 }
 
@@ -689,4 +724,106 @@ int store_check(struct store *st, char errmsg[BN_ERRMSG_SIZE])
     }
     cache_foreach(st->cache, check_entry, &ctx);
     return ctx.rc;
+}
+
+/* ---- cluster state ------------------------------------------------------ */
+
+int store_node_put(struct store *st, uint64_t id, const char *http,
+                   const char *raft, char errmsg[BN_ERRMSG_SIZE])
+{
+    assert(st->in_txn);
+    return db_node_put(st->w, id, http, raft, errmsg);
+}
+
+int store_node_del(struct store *st, uint64_t id, char errmsg[BN_ERRMSG_SIZE])
+{
+    assert(st->in_txn);
+    return db_node_del(st->w, id, errmsg);
+}
+
+int store_node_each(struct store *st,
+                    void (*fn)(void *arg, uint64_t id, const char *http,
+                               const char *raft),
+                    void *arg, char errmsg[BN_ERRMSG_SIZE])
+{
+    return db_node_each(st->w, fn, arg, errmsg);
+}
+
+int store_idem_get(struct store *st, const char *key, struct db_idem *out,
+                   char errmsg[BN_ERRMSG_SIZE])
+{
+    return db_idem_get(st->w, key, out, errmsg);
+}
+
+int store_idem_put(struct store *st, const char *key, int64_t ts,
+                   const struct db_idem *rec, char errmsg[BN_ERRMSG_SIZE])
+{
+    assert(st->in_txn);
+    return db_idem_put(st->w, key, ts, rec, errmsg);
+}
+
+int store_idem_expire(struct store *st, int64_t before, uint64_t keep,
+                      char errmsg[BN_ERRMSG_SIZE])
+{
+    assert(st->in_txn);
+    return db_idem_expire(st->w, before, keep, errmsg);
+}
+
+/* ---- whole-store operations --------------------------------------------- */
+
+int store_checksum(struct store *st, struct db_checksum *out,
+                   char errmsg[BN_ERRMSG_SIZE])
+{
+    struct db *db = reader_take(st);
+    int rc = db_checksum(db, out, errmsg);
+
+    reader_give(st, db);
+    return rc;
+}
+
+int store_backup(struct store *st, const char *dest, uint64_t *applied,
+                 char errmsg[BN_ERRMSG_SIZE])
+{
+    struct db *db = reader_take(st);
+    int rc;
+
+    (void)unlink(dest);
+    rc = db_backup(db, dest, errmsg);
+    reader_give(st, db);
+    if (rc == 0) {
+        rc = db_verify(dest, applied, errmsg);
+    }
+    return rc;
+}
+
+int store_replace(struct store *st, const char *src,
+                  char errmsg[BN_ERRMSG_SIZE])
+{
+    char side[4200];
+    int rc;
+
+    rc = store_commit(st, true, errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    /* Every reader back in the pool, and none handed out until the new
+     * file is open. */
+    for (size_t i = 0; i < st->n_readers; i++) {
+        (void)reader_take(st);
+    }
+    close_conns(st);
+    /* The old file's WAL must not be replayed into the new one. */
+    (void)snprintf(side, sizeof(side), "%s-wal", st->path);
+    (void)unlink(side);
+    (void)snprintf(side, sizeof(side), "%s-shm", st->path);
+    (void)unlink(side);
+    if (rename(src, st->path) != 0) {
+        bn_errmsg_printf(errmsg, "rename %.200s: %s", src, strerror(errno));
+        rc = BN_EIO;
+    }
+    if (open_conns(st, errmsg) != 0) {
+        log_error("store", "reopen after replace: %s", errmsg);
+        abort(); /* the node cannot go on without its store */
+    }
+    return rc;
 }

@@ -131,6 +131,44 @@ bool store_has_trash(struct store *st);
 int store_expired(struct store *st, int64_t now_ms, unsigned max, bn_ino *ids,
                   char errmsg[BN_ERRMSG_SIZE]);
 
+/* ---- cluster state: apply thread; writes in the open transaction -------- */
+
+struct db_idem;
+struct db_checksum;
+
+int store_node_put(struct store *st, uint64_t id, const char *http,
+                   const char *raft, char errmsg[BN_ERRMSG_SIZE]);
+int store_node_del(struct store *st, uint64_t id, char errmsg[BN_ERRMSG_SIZE]);
+int store_node_each(struct store *st,
+                    void (*fn)(void *arg, uint64_t id, const char *http,
+                               const char *raft),
+                    void *arg, char errmsg[BN_ERRMSG_SIZE]);
+int store_idem_get(struct store *st, const char *key, struct db_idem *out,
+                   char errmsg[BN_ERRMSG_SIZE]);
+int store_idem_put(struct store *st, const char *key, int64_t ts,
+                   const struct db_idem *rec, char errmsg[BN_ERRMSG_SIZE]);
+int store_idem_expire(struct store *st, int64_t before, uint64_t keep,
+                      char errmsg[BN_ERRMSG_SIZE]);
+
+/* ---- whole-store operations --------------------------------------------- */
+
+/* Checksum the committed live namespace (db_checksum). Any thread. */
+int store_checksum(struct store *st, struct db_checksum *out,
+                   char errmsg[BN_ERRMSG_SIZE]);
+
+/* Write a consistent copy of the committed store to the new file @dest
+ * and check it; *applied is the index it holds. Any thread; takes a
+ * reader for as long as the copy lasts (writers go on). */
+int store_backup(struct store *st, const char *dest, uint64_t *applied,
+                 char errmsg[BN_ERRMSG_SIZE]);
+
+/* Replace the whole store by the database file @src (moved into place):
+ * commits, closes every connection, swaps the file, reopens, and starts
+ * with an empty cache. Apply thread; the caller keeps every other reader
+ * out (ns_quiesce). Returns 0 or an error (the old store stays). */
+int store_replace(struct store *st, const char *src,
+                  char errmsg[BN_ERRMSG_SIZE]);
+
 /* ---- state -------------------------------------------------------------- */
 
 /* The last applied index that the store holds (committed or pending). */

@@ -231,6 +231,54 @@ static void test_cmd_names(void **state)
     cmd_result_free(r);
 }
 
+/* The Idempotency-Key and the cluster ops round-trip; the fingerprint
+ * ignores the key and sees the rest. */
+static void test_cmd_cluster_fields(void **state)
+{
+    struct cmd *in[3];
+    struct cmd **out = NULL;
+    struct cmd_batch_hdr hdr;
+    char errmsg[BN_ERRMSG_SIZE];
+    size_t len;
+    void *buf;
+    uint64_t fp;
+
+    (void)state;
+    in[0] = cmd_new(CMD_CREATE);
+    in[0]->type = INODE_FILE;
+    in[0]->path = bn_strdup("/a");
+    in[0]->flags = CMD_F_IDEM_KEY;
+    in[0]->idem_key = bn_strdup("retry-42");
+    in[1] = cmd_new(CMD_NODE_PUT);
+    in[1]->node_id = 4;
+    in[1]->path = bn_strdup("127.0.0.1:8450");
+    in[1]->to = bn_strdup("127.0.0.1:8451");
+    in[2] = cmd_new(CMD_IDEM_EXPIRE);
+    in[2]->mtime_ms = 1000;
+    in[2]->size = 10;
+    buf = encode(in, 3, &len);
+    assert_int_equal(cmd_batch_decode(buf, len, &hdr, &out, errmsg), 0);
+    assert_string_equal(out[0]->idem_key, "retry-42");
+    assert_int_equal(out[1]->op, CMD_NODE_PUT);
+    assert_int_equal(out[1]->node_id, 4);
+    assert_string_equal(out[1]->to, "127.0.0.1:8451");
+    assert_int_equal(out[2]->mtime_ms, 1000);
+    assert_true(cmd_op_is_ns(out[0]->op) && !cmd_op_is_ns(out[1]->op));
+
+    fp = cmd_fingerprint(in[0]);
+    free(out[0]->idem_key);
+    out[0]->idem_key = bn_strdup("another key");
+    assert_int_equal(cmd_fingerprint(out[0]), fp);
+    free(out[0]->path);
+    out[0]->path = bn_strdup("/b");
+    assert_int_not_equal(cmd_fingerprint(out[0]), fp);
+    free_cmds(out, 3);
+    free(buf);
+    for (int i = 0; i < 3; i++) {
+        cmd_free(in[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_cmd_truncations),
         cmocka_unit_test(test_cmd_nonsense),
         cmocka_unit_test(test_cmd_names),
+        cmocka_unit_test(test_cmd_cluster_fields),
     };
     return cmocka_run_group_tests_name("cmd", tests, NULL, NULL);
 }

@@ -1178,16 +1178,17 @@ int repl_start(struct repl **out, const struct repl_options *opts,
                          raft_errmsg(&r->raft));
         goto err_raft;
     }
-    /* The store never runs ahead of the log that produced it: if it does,
-     * the raft directory was lost or belongs to another store, and new
-     * entries would be taken for ones already applied. */
-    if (raft_last_index(&r->raft) < store_applied(st)) {
+    /* A store with data and no raft state at all means the raft folder
+     * was lost or belongs to another store: the new log would start over
+     * at index 1 and its entries would be taken for ones already applied.
+     * (A store ahead of a log that exists is fine: it was fetched from a
+     * peer with a snapshot, and holds committed entries only.) */
+    if (raft_last_index(&r->raft) == 0 && store_applied(st) > 0) {
         bn_errmsg_printf(errmsg,
                          "raft: the store in this data dir has applied index "
-                         "%llu but the raft log in %s ends at %llu: the raft "
+                         "%llu but there is no raft log in %s: the raft "
                          "log is missing or belongs to another store",
-                         (unsigned long long)store_applied(st), r->dir,
-                         (unsigned long long)raft_last_index(&r->raft));
+                         (unsigned long long)store_applied(st), r->dir);
         rv = BN_ECORRUPT;
         goto err_raft;
     }

@@ -344,8 +344,10 @@ daemon_restart() {
 
 # Called by the EXIT trap: kill what is left, keep the logs of a failing
 # suite.
+E2E_CLEANUP_HOOKS=()   # commands run first at exit (e.g. netns removal)
+
 e2e_cleanup() {
-    local rc=$? pid f dest
+    local rc=$? pid f dest hook
     set +e
     trap - EXIT INT TERM
     # Background jobs of the script (load loops) first, then daemons.
@@ -360,6 +362,9 @@ e2e_cleanup() {
         done <"$E2E_TMP/pids"
     fi
     wait 2>/dev/null
+    for hook in "${E2E_CLEANUP_HOOKS[@]}"; do
+        eval "$hook" >/dev/null 2>&1
+    done
     if ((FAIL > 0 || rc != 0)); then
         dest=$E2E_ARTIFACTS/$E2E_NAME
         rm -rf "$dest"

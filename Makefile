@@ -97,7 +97,7 @@ BANYAND := $(BUILD)/banyand
 BENCH_BINS := $(BUILD)/tests/bench/loadgen $(BUILD)/tests/bench/bare_http \
 	$(BUILD)/tests/bench/bulkload
 
-.PHONY: all run test format lint test-unit test-stress test-tsan test-e2e lint-openapi \
+.PHONY: all run run-cluster stop-cluster test format lint test-unit test-stress test-tsan test-e2e lint-openapi \
 	bench deps clean check-deps
 
 all: $(BANYAND)
@@ -134,7 +134,11 @@ $(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_ttl,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_datadir,$(BASE_OBJS) $(O)/datadir.o))
 $(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
-	$(BUILD)/api/codec.o $(BUILD)/api/jsonw.o $(BUILD)/api/http_problem.o))
+	$(O)/config.o $(BUILD)/api/codec.o $(BUILD)/api/jsonw.o \
+	$(BUILD)/api/http_problem.o))
+
+# The linearizability checker and history recorder of the cluster tests.
+include tests/lin/lin.mk
 
 $(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(CORE_OBJS) \
 		$(FIXTURE_OBJS)
@@ -185,10 +189,19 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory MODE=release all
 	./build/release/banyand $(ARGS)
 
+# A local 3-node cluster on 127.0.0.1 (scripts/cluster.sh): start it in the
+# background, print the nodes' addresses; stop it with make stop-cluster.
+run-cluster: deps
+	$(Q)$(MAKE) --no-print-directory MODE=release all
+	scripts/cluster.sh start
+
+stop-cluster:
+	scripts/cluster.sh stop
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory MODE=asan all test-unit-bins stress-bin
 	$(Q)$(MAKE) --no-print-directory MODE=tsan stress-bin
-	$(Q)$(MAKE) --no-print-directory MODE=release all
+	$(Q)$(MAKE) --no-print-directory MODE=release all lin-bins
 	$(Q)tests/run.sh
 
 test-unit-bins: $(UNIT_BINS)
@@ -204,7 +217,7 @@ test-stress: deps
 	$(Q)tests/run.sh stress
 
 test-e2e: deps
-	$(Q)$(MAKE) --no-print-directory MODE=release all
+	$(Q)$(MAKE) --no-print-directory MODE=release all lin-bins
 	$(Q)tests/run.sh e2e
 
 lint-openapi: deps
@@ -216,7 +229,7 @@ bench: deps
 
 # C sources the formatter and the linters read.
 C_FILES := $(wildcard src/*.[ch] api/*.[ch] tests/unit/*.c tests/support/*.[ch] \
-	tests/stress/*.c tests/bench/*.c)
+	tests/stress/*.c tests/bench/*.c tests/lin/*.[ch])
 
 format:
 	clang-format -i $(C_FILES)

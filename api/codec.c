@@ -871,8 +871,7 @@ static int decode_addr(json_t *v, const char *key,
 }
 
 int codec_decode_member(const char *body, size_t len, size_t max, int op,
-                        struct repl_admin_req *out,
-                        char errmsg[BN_ERRMSG_SIZE])
+                        struct repl_admin_req *out, char errmsg[BN_ERRMSG_SIZE])
 {
     json_t *obj;
     json_t *v;
@@ -919,8 +918,8 @@ int codec_decode_member(const char *body, size_t len, size_t max, int op,
     if (rc != 0) {
         return rc;
     }
-    if (op == REPL_ADD && (!has_id || out->http[0] == '\0' ||
-                           out->raft[0] == '\0')) {
+    if (op == REPL_ADD &&
+        (!has_id || out->http[0] == '\0' || out->raft[0] == '\0')) {
         bn_errmsg_printf(errmsg, "a new node needs 'id', 'http' and 'raft'");
         return BN_EINVAL;
     }

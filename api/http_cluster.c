@@ -24,9 +24,10 @@
 #include "http_problem.h"
 #include "http_server.h"
 
-#define PEER_TIMEOUT_MS 500 /* a node that does not answer the view by then
-                             * is shown unreachable */
-#define MEDIA_SQLITE    "application/vnd.sqlite3"
+#define PEER_TIMEOUT_MS                                                        \
+    500 /* a node that does not answer the view by then                        \
+         * is shown unreachable */
+#define MEDIA_SQLITE "application/vnd.sqlite3"
 
 static struct repl *need_repl(struct http_req *req)
 {
@@ -45,8 +46,8 @@ void http_cluster_term(struct http_req *req)
     if (r == NULL) {
         return;
     }
-    body = codec_term_to_json(repl_current_term(r), req->deps->cfg->node_id,
-                              &len);
+    body =
+        codec_term_to_json(repl_current_term(r), req->deps->cfg->node_id, &len);
     http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
 }
 
@@ -154,14 +155,13 @@ void http_cluster_snapshot(struct http_req *req)
         http_problem_reply(req, rc, errmsg);
         return;
     }
-    path = http_req_printf(req, "%s/snapshot-out-%" PRIu64 ".db",
-                           cfg->data_dir, req->id);
+    path = http_req_printf(req, "%s/snapshot-out-%" PRIu64 ".db", cfg->data_dir,
+                           req->id);
     rc = store_backup(req->deps->st, path, &applied, errmsg);
     if (rc == 0 && applied < min_index) {
-        bn_errmsg_printf(errmsg,
-                         "this node has applied index %" PRIu64
-                         ", not yet %" PRIu64,
-                         applied, min_index);
+        bn_errmsg_printf(
+            errmsg, "this node has applied index %" PRIu64 ", not yet %" PRIu64,
+            applied, min_index);
         rc = BN_EUNAVAIL;
     }
     fd = rc == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
@@ -231,8 +231,9 @@ static uint64_t node_id_of(struct http_req *req)
         s++;
     }
     if (http_req_parse_u64(s, strlen(s), &id) != 0 || id == 0) {
-        bn_errmsg_printf(errmsg, "no node at %.200s: a node is "
-                                 "/api/v1/cluster/nodes/{id}",
+        bn_errmsg_printf(errmsg,
+                         "no node at %.200s: a node is "
+                         "/api/v1/cluster/nodes/{id}",
                          req->url);
         http_problem_reply(req, BN_ENOTFOUND, errmsg);
         return 0;

@@ -41,13 +41,19 @@ void http_health_ready(struct http_req *req)
     size_t len = 0;
     char *body;
 
-    if (repl == NULL || !repl_is_ready(repl)) {
+    if (repl != NULL) {
+        repl_get_info(repl, &info);
+    }
+    /* Ready: the leader once it has applied its log; a follower while it
+     * knows a leader (it serves stale reads and redirects the rest). */
+    if (repl == NULL || !(repl_is_ready(repl) ||
+                          (info.role == REPL_FOLLOWER && info.leader_id != 0 &&
+                           info.leader_http[0] != '\0'))) {
         const char *why = "this node cannot serve writes yet";
 
         if (repl != NULL) {
-            repl_get_info(repl, &info);
-            if (info.role == REPL_FOLLOWER) {
-                why = "this node is a follower";
+            if (info.role == REPL_FOLLOWER || info.role == REPL_CANDIDATE) {
+                why = "no leader is known to this node";
             } else if (info.role == REPL_LEADER) {
                 why = "this leader has not applied its log yet";
             }
@@ -55,7 +61,6 @@ void http_health_ready(struct http_req *req)
         http_problem_reply(req, BN_EUNAVAIL, why);
         return;
     }
-    repl_get_info(repl, &info);
     body = codec_ready_to_json(role_name(info.role), info.applied_index, &len);
     http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
 }

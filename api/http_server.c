@@ -310,8 +310,7 @@ void http_server_admin(struct http_req *req, const struct repl_admin_req *ar,
         return;
     }
     w = suspend(req, done);
-    if (w != NULL &&
-        repl_admin(req->srv->deps.repl, ar, on_applied, w) != 0) {
+    if (w != NULL && repl_admin(req->srv->deps.repl, ar, on_applied, w) != 0) {
         never_called(w, "this node is not the leader");
     }
 }

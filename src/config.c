@@ -608,8 +608,7 @@ static int on_pair(void *user, const char *section, const char *name,
         const char *old = str_value(ld->cfg, o);
 
         joined = bn_malloc(strlen(old) + strlen(value) + 3);
-        (void)sprintf(joined, "%s%s%s", old, old[0] != '\0' ? ", " : "",
-                      value);
+        (void)sprintf(joined, "%s%s%s", old, old[0] != '\0' ? ", " : "", value);
         if (set_value(ld->cfg, o, joined, why) != 0) {
             load_fail(ld, "%s: %s", o->key, why);
             free(joined);

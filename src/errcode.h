@@ -36,7 +36,7 @@
     X(BN_EIO, -15, "io_error", 500, "input/output error")                      \
     X(BN_ENOSPC, -16, "no_space", 507, "no space left on the store")           \
     X(BN_ECORRUPT, -17, "corrupt", 500, "store is corrupt")                    \
-    X(BN_ENOTLEADER, -18, "not_leader", 307, "this node is not the leader")   \
+    X(BN_ENOTLEADER, -18, "not_leader", 307, "this node is not the leader")    \
     X(BN_ECONFLICT, -19, "conflict", 409, "conflict")
 
 enum bn_err {

@@ -369,10 +369,9 @@ static int fsm_restore_cb(struct raft_fsm *rf, struct raft_buffer *buf)
     if (rc == 0) {
         rc = db_verify(f->fetch_path, &got, errmsg);
         if (rc == 0 && got < index) {
-            bn_errmsg_printf(errmsg,
-                             "the checkpoint holds index %llu, not %llu",
-                             (unsigned long long)got,
-                             (unsigned long long)index);
+            bn_errmsg_printf(
+                errmsg, "the checkpoint holds index %llu, not %llu",
+                (unsigned long long)got, (unsigned long long)index);
             rc = BN_ECORRUPT;
         }
     }
@@ -380,8 +379,8 @@ static int fsm_restore_cb(struct raft_fsm *rf, struct raft_buffer *buf)
         rc = ns_replace_store(f->ns, f->fetch_path, errmsg);
     }
     if (rc != 0) {
-        log_error("fsm", "restore at index %llu: %s",
-                  (unsigned long long)index, errmsg);
+        log_error("fsm", "restore at index %llu: %s", (unsigned long long)index,
+                  errmsg);
         (void)unlink(f->fetch_path);
         return RAFT_IOERR;
     }

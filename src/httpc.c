@@ -17,11 +17,11 @@
 
 #include "mem.h"
 
-#define BODY_MAX        (1u << 20)
-#define CONNECT_MAX_MS  1000
-#define STALL_BYTES_S   1024 /* a download slower than this ... */
-#define STALL_SECONDS   30   /* ... for this long fails */
-#define POLL_SLICE_MS   50
+#define BODY_MAX       (1u << 20)
+#define CONNECT_MAX_MS 1000
+#define STALL_BYTES_S  1024 /* a download slower than this ... */
+#define STALL_SECONDS  30   /* ... for this long fails */
+#define POLL_SLICE_MS  50
 
 struct httpc {
     CURLM *multi; /* keeps the connection cache between calls */

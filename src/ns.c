@@ -7,8 +7,8 @@
 #include "ns.h"
 
 #include <assert.h>
-#include <stdio.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

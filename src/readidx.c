@@ -40,7 +40,7 @@ struct readidx {
 
 struct round {
     uint64_t term;
-    unsigned need;  /* acks wanted from peers */
+    unsigned need; /* acks wanted from peers */
     unsigned acks;
     unsigned nacks; /* answers that cannot become acks */
     unsigned peers;

@@ -14,9 +14,9 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,9 +119,9 @@ struct repl {
     _Atomic uint64_t term; /* as persisted (hook_set_term) */
     int (*inner_set_term)(struct raft_io *io, raft_term term);
     struct readidx *readidx;
-    bool idem_used;        /* loop: keys may wait to be expired */
-    bool idem_waiting;     /* loop: an expiry is in flight */
-    uint64_t idem_next_ms; /* loop: monotonic time of the next expiry */
+    bool idem_used;             /* loop: keys may wait to be expired */
+    bool idem_waiting;          /* loop: an expiry is in flight */
+    uint64_t idem_next_ms;      /* loop: monotonic time of the next expiry */
     struct admin *transfer_req; /* loop: the transfer in progress */
     /* loop thread only */
     uint64_t incarnation; /* high bits of batch sequence numbers */
@@ -265,8 +265,8 @@ static int fetch_snapshot(void *arg, uint64_t index, uint64_t origin,
         (void)snprintf(url, sizeof(url),
                        "http://%s/api/v1/cluster/snapshot?min_index=%llu",
                        cand[i], (unsigned long long)index);
-        rc = httpc_download(url, path, r->o.snapshot_timeout_ms, &bytes,
-                            errmsg);
+        rc =
+            httpc_download(url, path, r->o.snapshot_timeout_ms, &bytes, errmsg);
         if (rc == 0) {
             log_info("repl", "fetched a checkpoint of %llu bytes from %s",
                      (unsigned long long)bytes, cand[i]);
@@ -282,8 +282,8 @@ static int fetch_snapshot(void *arg, uint64_t index, uint64_t origin,
 static int hook_set_term(struct raft_io *io, raft_term term)
 {
     /* io->data belongs to raft: find the repl around the io. */
-    struct repl *r = (struct repl *)(void *)((char *)io -
-                                             offsetof(struct repl, io));
+    struct repl *r =
+        (struct repl *)(void *)((char *)io - offsetof(struct repl, io));
     int rv = r->inner_set_term(io, term);
 
     if (rv == 0) {
@@ -616,10 +616,10 @@ static void refresh(struct repl *r)
         (void)snprintf(sv->raft, sizeof(sv->raft), "%s",
                        conf->servers[i].address);
         if (state == RAFT_LEADER && r->raft.leader_state.progress != NULL) {
-            sv->match_index = sv->id == r->o.node_id
-                                  ? raft_last_index(&r->raft)
-                                  : r->raft.leader_state.progress[i]
-                                        .match_index;
+            sv->match_index =
+                sv->id == r->o.node_id
+                    ? raft_last_index(&r->raft)
+                    : r->raft.leader_state.progress[i].match_index;
         }
     }
     pthread_mutex_lock(&r->mu);
@@ -715,8 +715,8 @@ static void add_done(struct raft_change *req, int status)
     /* Added as a spare; now the role asked for (a voter catches up with
      * the log first: raft promotes it once it is close enough). */
     a->change.data = a;
-    rv = raft_assign(&r->raft, &a->change, a->req.id,
-                     raft_role_of(a->req.role), change_done);
+    rv = raft_assign(&r->raft, &a->change, a->req.id, raft_role_of(a->req.role),
+                     change_done);
     if (rv != 0) {
         admin_answer(a, map_raft(rv), "assign node %llu the role %s: %s",
                      (unsigned long long)a->req.id, role_name(a->req.role),
@@ -732,8 +732,8 @@ static void add_addresses_done(void *arg, struct cmd_result *res)
     int rv;
 
     if (res->rc != 0) {
-        admin_answer(a, res->rc, "node %llu: %s",
-                     (unsigned long long)a->req.id, res->errmsg);
+        admin_answer(a, res->rc, "node %llu: %s", (unsigned long long)a->req.id,
+                     res->errmsg);
         cmd_result_free(res);
         return;
     }
@@ -1091,8 +1091,8 @@ int repl_start(struct repl **out, const struct repl_options *opts,
     }
     r->members = members;
     r->o.members = members;
-    r->fetch_path = bn_strdup(opts->fetch_path != NULL ? opts->fetch_path
-                                                       : "snapshot.db");
+    r->fetch_path =
+        bn_strdup(opts->fetch_path != NULL ? opts->fetch_path : "snapshot.db");
     r->o.fetch_path = r->fetch_path;
     if (r->o.snapshot_timeout_ms == 0) {
         r->o.snapshot_timeout_ms = 3600000;

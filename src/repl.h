@@ -35,10 +35,10 @@ struct repl_options {
     const char *dir;         /* raft log and snapshots */
     const struct config_member *members; /* initial members (borrowed) */
     size_t n_members;                    /* 0: this node alone */
-    bool join;                  /* start empty, wait to be added */
-    const char *fetch_path;     /* where a snapshot download goes */
+    bool join;                           /* start empty, wait to be added */
+    const char *fetch_path;              /* where a snapshot download goes */
     unsigned snapshot_timeout_ms;
-    uint64_t idempotency_keys;  /* remembered outcomes, at most */
+    uint64_t idempotency_keys; /* remembered outcomes, at most */
     uint64_t idempotency_ttl_ms;
     unsigned election_timeout_ms;
     unsigned heartbeat_timeout_ms;
@@ -167,8 +167,7 @@ int repl_admin(struct repl *r, const struct repl_admin_req *req,
 
 /* The HTTP address of node @id into @out; false when unknown. Any
  * thread. */
-bool repl_node_http(struct repl *r, uint64_t id,
-                    char out[CONFIG_ADDR_MAX + 1]);
+bool repl_node_http(struct repl *r, uint64_t id, char out[CONFIG_ADDR_MAX + 1]);
 
 /* Confirmation rounds run and reads they served (readidx_stats). */
 void repl_read_stats(struct repl *r, uint64_t *rounds, uint64_t *reads);

@@ -31,7 +31,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 UNIT_TESTS=(test_errcode test_path test_config test_lock test_inode test_cmd
-    test_store test_fsm test_ttl test_datadir test_codec)
+    test_store test_fsm test_ttl test_datadir test_codec test_lincheck)
 ASAN_DIR=build/asan
 TSAN_DIR=build/tsan
 RELEASE_DIR=build/release
@@ -268,7 +268,7 @@ run_e2e() {
         done
     else
         for s in tests/e2e/*.sh; do
-            [[ "$(basename "$s")" == lib.sh ]] && continue
+            [[ "$(basename "$s")" == *lib.sh ]] && continue
             scripts+=("$s")
         done
     fi

@@ -533,13 +533,13 @@ static void test_config_sample_loads(void **state)
 static void test_config_members(void **state)
 {
     static const char *const bad[] = {
-        "1 127.0.0.1:8420",                        /* no raft address */
-        "0 127.0.0.1:8420 127.0.0.1:8421",         /* id 0 */
-        "x 127.0.0.1:8420 127.0.0.1:8421",         /* id not a number */
-        "1 127.0.0.1 127.0.0.1:8421",              /* no port */
-        "1 a:1 b:2, 1 c:3 d:4",                    /* id twice */
-        "1 a:1 b:2 c:3",                           /* extra field */
-        "1 a:1 b:2,, 2 c:3 d:4",                   /* empty member */
+        "1 127.0.0.1:8420",                /* no raft address */
+        "0 127.0.0.1:8420 127.0.0.1:8421", /* id 0 */
+        "x 127.0.0.1:8420 127.0.0.1:8421", /* id not a number */
+        "1 127.0.0.1 127.0.0.1:8421",      /* no port */
+        "1 a:1 b:2, 1 c:3 d:4",            /* id twice */
+        "1 a:1 b:2 c:3",                   /* extra field */
+        "1 a:1 b:2,, 2 c:3 d:4",           /* empty member */
     };
     char errmsg[BN_ERRMSG_SIZE];
     struct config_member *m = NULL;
@@ -566,9 +566,8 @@ static void test_config_members(void **state)
     }
     /* This node must be a member unless it joins. */
     config_init(&cfg);
-    assert_int_equal(config_set(&cfg, "members",
-                                "2 127.0.0.1:1 127.0.0.1:2", errmsg),
-                     0);
+    assert_int_equal(
+        config_set(&cfg, "members", "2 127.0.0.1:1 127.0.0.1:2", errmsg), 0);
     assert_int_equal(config_check(&cfg, errmsg), BN_EINVAL);
     assert_non_null(strstr(errmsg, "not in members"));
     assert_int_equal(config_set(&cfg, "join", "true", errmsg), 0);

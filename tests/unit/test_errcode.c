@@ -156,8 +156,7 @@ static void test_errcode_table_unique(void **state)
         assert_true(table[i].code < 0);
         /* not_leader is a redirect to the leader; the rest are errors. */
         assert_true((table[i].status >= 400 && table[i].status <= 599) ||
-                    (table[i].status == 307 &&
-                     table[i].code == BN_ENOTLEADER));
+                    (table[i].status == 307 && table[i].code == BN_ENOTLEADER));
         assert_true(strlen(table[i].name) > 0);
         assert_true(strlen(table[i].text) > 0);
         for (size_t j = i + 1; j < N_TABLE; j++) {

@@ -11,7 +11,7 @@ Q := $(if $(filter 1,$(V)),,@)
 WERROR ?= -Werror
 
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 raft libuv inih
+PKGS := libmicrohttpd jansson sqlite3 raft libuv inih libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -57,7 +57,9 @@ CORE_SRCS := \
 	src/config.c \
 	src/fsm.c \
 	src/ttl.c \
-	src/repl.c
+	src/repl.c \
+	src/metrics.c \
+	src/audit.c
 
 # The HTTP surface.
 API_SRCS := \
@@ -67,10 +69,12 @@ API_SRCS := \
 	api/http_problem.c \
 	api/http_paths.c \
 	api/http_health.c \
+	api/http_metrics.c \
+	api/http_audit.c \
 	api/jsonw.c \
 	api/codec.c
 
-MAIN_SRCS := src/main.c
+MAIN_SRCS := src/main.c src/notify.c
 
 UNIT_TESTS := \
 	test_errcode \
@@ -83,7 +87,8 @@ UNIT_TESTS := \
 	test_fsm \
 	test_ttl \
 	test_datadir \
-	test_codec
+	test_codec \
+	test_metrics
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)
@@ -130,6 +135,7 @@ FIXTURE_OBJS := $(BUILD)/tests/support/ns_fixture.o
 $(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_ttl,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_datadir,$(BASE_OBJS) $(O)/datadir.o))
+$(eval $(call unit_test,test_metrics,$(BASE_OBJS) $(O)/metrics.o $(O)/audit.o))
 $(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
 	$(BUILD)/api/codec.o $(BUILD)/api/jsonw.o $(BUILD)/api/http_problem.o))
 
@@ -155,7 +161,7 @@ $(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
 # Debian packages the build, the tests and the benchmark need.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 	libsqlite3-dev libraft-dev libuv1-dev libcmocka-dev libinih-dev curl jq \
-	sqlite3 procps psmisc iproute2
+	sqlite3 procps psmisc iproute2 libsystemd-dev systemd prometheus
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

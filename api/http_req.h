@@ -69,6 +69,7 @@ struct http_resp {
     size_t len;
     struct http_hdr hdrs[HTTP_REQ_HDRS_MAX];
     size_t n_hdrs;
+    int err; /* the BN_E* code of a problem answer, 0 otherwise */
 };
 
 struct http_req {
@@ -97,6 +98,7 @@ struct http_req {
     http_done_fn done;
     const char *target;    /* normalised request path; arena */
     const char *json_path; /* "path" of the inode in the reply */
+    int op; /* enum metrics_op when the handler knows it; 0: classify */
     /* private: the server's */
     struct http_server *srv;
     void *conn; /* the libmicrohttpd connection */
@@ -212,6 +214,7 @@ static inline void http_req_reply(struct http_req *req, int status,
     req->resp.type = type;
     req->resp.body = body;
     req->resp.len = len;
+    req->resp.err = 0;
 }
 
 #endif /* BANYAN_API_HTTP_REQ_H */

@@ -20,11 +20,13 @@
 struct http_server;
 struct ns;
 struct repl;
+struct store;
 
 struct http_deps {
     const struct config *cfg; /* borrowed; outlives the server */
     struct ns *ns;
     struct repl *repl;
+    struct store *st; /* for /metrics; may be NULL */
 };
 
 /* Start listening on cfg->listen. Returns 0 and *out, or BN_EINVAL /

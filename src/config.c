@@ -93,6 +93,8 @@ static const struct config_option options[] = {
 
     {"log_level", "log", CONFIG_LOGLEVEL, F(log_level), "info", 0, 0,
      "error, warn, info or debug"},
+    {"audit_file", "log", CONFIG_STR, F(audit_file), "", 0, 4000,
+     "file of the audit log, a JSON line a mutation; empty: no audit log"},
 };
 
 #undef F
@@ -372,7 +374,8 @@ static int set_value(struct config *cfg, const struct config_option *o,
 
     switch (o->type) {
     case CONFIG_STR:
-        if (len == 0 || len < o->min) {
+        /* A minimum of 0 allows the empty string ("off"). */
+        if ((len == 0 && o->min > 0) || len < o->min) {
             bn_errmsg_printf(why, "must not be empty");
             return BN_EINVAL;
         }
@@ -603,8 +606,7 @@ static int on_pair(void *user, const char *section, const char *name,
         const char *old = str_value(ld->cfg, o);
 
         joined = bn_malloc(strlen(old) + strlen(value) + 3);
-        (void)sprintf(joined, "%s%s%s", old, old[0] != '\0' ? ", " : "",
-                      value);
+        (void)sprintf(joined, "%s%s%s", old, old[0] != '\0' ? ", " : "", value);
         if (set_value(ld->cfg, o, joined, why) != 0) {
             load_fail(ld, "%s: %s", o->key, why);
             free(joined);

@@ -39,10 +39,10 @@ struct config {
     uint64_t snapshot_trailing;    /* snapshot_trailing = 8192 */
     uint64_t batch_max;            /* batch_max = 1024 commands a raft entry */
     /* [cluster] */
-    char *members;               /* members = (empty: this node alone) */
-    uint64_t join;               /* join = false */
-    uint64_t idempotency_keys;   /* idempotency_keys = 100000 */
-    uint64_t idempotency_ttl_ms; /* idempotency_ttl_ms = 600000 */
+    char *members;                /* members = (empty: this node alone) */
+    uint64_t join;                /* join = false */
+    uint64_t idempotency_keys;    /* idempotency_keys = 100000 */
+    uint64_t idempotency_ttl_ms;  /* idempotency_ttl_ms = 600000 */
     uint64_t snapshot_timeout_ms; /* snapshot_timeout_ms = 3600000 */
     /* [store] */
     uint64_t cache_bytes;  /* cache_bytes = 256MiB */
@@ -52,7 +52,8 @@ struct config {
     char *default_owner; /* default_owner = banyan */
     char *default_group; /* default_group = banyan */
     /* [log] */
-    char *log_level; /* log_level = info */
+    char *log_level;  /* log_level = info */
+    char *audit_file; /* audit_file = (empty: no audit log) */
 };
 
 /* How a value is written and checked. */

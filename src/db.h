@@ -94,6 +94,10 @@ int db_move_to_trash(struct db *db, bn_ino ino, char errmsg[BN_ERRMSG_SIZE]);
 /* The number of rows. */
 int db_count(struct db *db, uint64_t *n, char errmsg[BN_ERRMSG_SIZE]);
 
+/* The number of rows of type @type (enum inode_type); a full scan. */
+int db_count_type(struct db *db, int type, uint64_t *n,
+                  char errmsg[BN_ERRMSG_SIZE]);
+
 /* Run the namespace invariant checks of store_check() in SQL. */
 int db_check(struct db *db, char errmsg[BN_ERRMSG_SIZE]);
 

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "audit.h"
 #include "config.h"
 #include "datadir.h"
 #include "errcode.h"
 #include "http_server.h"
 #include "log.h"
+#include "notify.h"
 #include "ns.h"
 #include "repl.h"
 #include "store.h"
@@ -82,6 +84,7 @@ int main(int argc, char **argv)
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP); /* reopen the audit log */
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -99,6 +102,11 @@ int main(int argc, char **argv)
     }
     (void)snprintf(path, sizeof(path), "%s/banyan.db", cfg.data_dir);
     (void)snprintf(raft_dir, sizeof(raft_dir), "%s/raft", cfg.data_dir);
+    if (audit_open(cfg.audit_file, errmsg) != 0) {
+        log_error("main", "%s", errmsg);
+        rc = 1;
+        goto out;
+    }
     so.path = path;
     so.cache_bytes = cfg.cache_bytes;
     so.readers = (unsigned)cfg.db_readers;
@@ -130,6 +138,7 @@ int main(int argc, char **argv)
     deps.cfg = &cfg;
     deps.ns = ns;
     deps.repl = repl;
+    deps.st = st;
     rc = http_server_start(&srv, &deps, errmsg);
     if (rc != 0) {
         log_error("main", "%s", errmsg);
@@ -137,8 +146,22 @@ int main(int argc, char **argv)
     }
     log_info("main", "banyand serving on http://%s, data in %s", cfg.listen,
              cfg.data_dir);
-    while (sigwait(&sigs, &sig) != 0) {
+    notify_ready(cfg.listen);
+    for (;;) {
+        if (sigwait(&sigs, &sig) != 0) {
+            continue;
+        }
+        if (sig != SIGHUP) {
+            break;
+        }
+        /* logrotate moved the audit log: open the path again. */
+        if (audit_reopen(errmsg) != 0) {
+            log_error("main", "SIGHUP: %s", errmsg);
+        } else {
+            log_info("main", "SIGHUP: audit log reopened");
+        }
     }
+    notify_stopping();
     log_info("main", "signal %d: shutting down", sig);
     rc = 0;
 out:
@@ -146,6 +169,7 @@ out:
     repl_stop(repl);
     ns_free(ns);
     store_close(st);
+    audit_close();
     log_info("main", "stopped");
     config_clear(&cfg);
     return rc == 0 ? 0 : 1;
@@ -154,6 +178,7 @@ out_no_repl_stop:
     /* raft could not start: its half-open state is reclaimed by exit. */
     ns_free(ns);
     store_close(st);
+    audit_close();
     config_clear(&cfg);
     return 1;
 }

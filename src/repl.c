@@ -28,6 +28,7 @@
 #include "fsm.h"
 #include "log.h"
 #include "mem.h"
+#include "metrics.h"
 #include "store.h"
 #include "ttl.h"
 
@@ -424,6 +425,7 @@ static void refresh(struct repl *r)
     info.commit_index = r->raft.commit_index;
     info.applied_index = raft_last_applied(&r->raft);
     info.last_index = raft_last_index(&r->raft);
+    metrics_raft_observe(info.term, info.leader_id);
     pthread_mutex_lock(&r->mu);
     r->info = info;
     r->ready = state == RAFT_LEADER && r->ready_term == r->raft.current_term;

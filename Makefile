@@ -100,7 +100,7 @@ BENCH_BINS := $(BUILD)/tests/bench/loadgen $(BUILD)/tests/bench/bare_http \
 	$(BUILD)/tests/bench/bulkload
 
 .PHONY: all run test format lint test-unit test-stress test-tsan test-e2e lint-openapi \
-	bench deps clean check-deps
+	bench deps clean check-deps install install-gen uninstall
 
 all: $(BANYAND)
 
@@ -161,7 +161,7 @@ $(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
 # Debian packages the build, the tests and the benchmark need.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 	libsqlite3-dev libraft-dev libuv1-dev libcmocka-dev libinih-dev curl jq \
-	sqlite3 procps psmisc iproute2 libsystemd-dev systemd prometheus
+	sqlite3 procps psmisc iproute2 libsystemd-dev systemd prometheus socat
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -180,6 +180,85 @@ deps:
 		echo "deps: npm ci (OpenAPI linter)"; \
 		npm ci --no-audit --no-fund --loglevel=error >/dev/null || exit 1; \
 	fi
+
+# ---- install ----------------------------------------------------------------
+#
+# make install [PREFIX=/usr/local] [DESTDIR=] puts (README, "Run it as a
+# service"):
+#   $(BINDIR)/banyand                     the daemon (release build)
+#   $(UNITDIR)/banyand.service            the systemd unit, paths set
+#   $(SYSCONFDIR)/banyan/banyan.conf      conf/banyan.conf with data_dir =
+#                                         /var/lib/banyan; an existing one
+#                                         is kept
+#   $(WEBDIR)/...                         the dashboard (web/), if any
+#   $(DOCDIR)/README.md                   this README
+# make uninstall removes them (the config only when unchanged).
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+WEBDIR ?= $(DATADIR)/banyan/web
+DOCDIR ?= $(DATADIR)/doc/banyan
+SYSCONFDIR ?= /etc
+# The unit's StateDirectory: systemd makes it, for the service's user.
+STATEDIR := /var/lib/banyan
+# systemd looks in /usr/lib/systemd/system and /usr/local/lib/systemd/system;
+# for another PREFIX the unit goes where the administrator's units go.
+ifneq ($(filter /usr /usr/local,$(PREFIX)),)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+else
+UNITDIR ?= $(SYSCONFDIR)/systemd/system
+endif
+INSTALL_GEN := build/install
+WEB_FILES = $(shell [ -d web ] && find web -type f ! -path '*/node_modules/*' \
+	| sort)
+
+# The unit and the config as installed, with this install's paths.
+install-gen:
+	@mkdir -p $(INSTALL_GEN)
+	$(Q)sed -e 's|/usr/local/bin/banyand|$(BINDIR)/banyand|g' \
+		-e 's|/etc/banyan/|$(SYSCONFDIR)/banyan/|g' \
+		-e 's|/usr/local/share/doc/banyan|$(DOCDIR)|g' \
+		systemd/banyand.service >$(INSTALL_GEN)/banyand.service
+	$(Q)sed -e 's|^# data_dir = \./data$$|data_dir = $(STATEDIR)|' \
+		-e 's|^# web_root = \./web$$|web_root = $(WEBDIR)|' \
+		-e 's|/etc/banyan/banyan.conf|$(SYSCONFDIR)/banyan/banyan.conf|' \
+		conf/banyan.conf >$(INSTALL_GEN)/banyan.conf
+
+install: install-gen
+	$(Q)$(MAKE) --no-print-directory MODE=release all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/banyan $(DESTDIR)$(DOCDIR)
+	install -m 0755 build/release/banyand $(DESTDIR)$(BINDIR)/banyand
+	install -m 0644 $(INSTALL_GEN)/banyand.service \
+		$(DESTDIR)$(UNITDIR)/banyand.service
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/banyan/banyan.conf ]; then \
+		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/banyan/banyan.conf"; \
+	else \
+		echo "install -m 0644 $(INSTALL_GEN)/banyan.conf $(DESTDIR)$(SYSCONFDIR)/banyan/banyan.conf"; \
+		install -m 0644 $(INSTALL_GEN)/banyan.conf \
+			$(DESTDIR)$(SYSCONFDIR)/banyan/banyan.conf; \
+	fi
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(Q)for f in $(WEB_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(WEBDIR)/$${f#web/} || exit 1; \
+	done
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "install: now systemctl daemon-reload && systemctl enable --now banyand"; \
+	fi
+
+uninstall: install-gen
+	rm -f $(DESTDIR)$(BINDIR)/banyand $(DESTDIR)$(UNITDIR)/banyand.service \
+		$(DESTDIR)$(DOCDIR)/README.md
+	rm -rf $(DESTDIR)$(WEBDIR)
+	@conf=$(DESTDIR)$(SYSCONFDIR)/banyan/banyan.conf; \
+	if cmp -s $(INSTALL_GEN)/banyan.conf $$conf; then \
+		echo "rm -f $$conf"; rm -f $$conf; \
+	elif [ -e $$conf ]; then \
+		echo "uninstall: keeping $$conf (changed since install)"; \
+	fi
+	-$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/banyan $(DESTDIR)$(DATADIR)/banyan \
+		$(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 # ---- the two commands of the README ---------------------------------------
 

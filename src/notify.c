@@ -24,12 +24,13 @@ static void send_state(const char *msg)
     }
 }
 
-void notify_ready(const char *status)
+void notify_ready(const char *listen)
 {
     char msg[512];
 
-    (void)snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%.400s\nMAINPID=%ld",
-                   status != NULL ? status : "serving", (long)getpid());
+    (void)snprintf(msg, sizeof(msg),
+                   "READY=1\nSTATUS=serving on http://%.400s\nMAINPID=%ld",
+                   listen != NULL ? listen : "?", (long)getpid());
     send_state(msg);
 }
 

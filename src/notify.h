@@ -11,11 +11,11 @@
 #ifndef BANYAN_SRC_NOTIFY_H
 #define BANYAN_SRC_NOTIFY_H
 
-/* READY=1: the store is open, raft runs and the HTTP server listens, so
- * the node serves (/healthz answers; /readyz tells when it can take
- * reads and writes, which in a cluster waits for a leader). Also sets
- * STATUS= and MAINPID=. */
-void notify_ready(const char *status);
+/* READY=1: the store is open, raft runs and the HTTP server listens on
+ * @listen, so the node serves (/healthz answers; /readyz tells when it can
+ * take reads and writes, which in a cluster waits for a leader). Also
+ * sends STATUS= and MAINPID=. */
+void notify_ready(const char *listen);
 
 /* STOPPING=1: shutdown has begun. */
 void notify_stopping(void);

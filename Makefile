@@ -161,7 +161,8 @@ $(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
 # Debian packages the build, the tests and the benchmark need.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 	libsqlite3-dev libraft-dev libuv1-dev libcmocka-dev libinih-dev curl jq \
-	sqlite3 procps psmisc iproute2 libsystemd-dev systemd prometheus socat
+	sqlite3 procps psmisc iproute2 libsystemd-dev systemd prometheus socat \
+	strace
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -11,7 +11,7 @@ Q := $(if $(filter 1,$(V)),,@)
 WERROR ?= -Werror
 
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 raft libuv inih libcurl
+PKGS := libmicrohttpd jansson sqlite3 raft libuv inih libcurl libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -59,7 +59,9 @@ CORE_SRCS := \
 	src/ttl.c \
 	src/httpc.c \
 	src/readidx.c \
-	src/repl.c
+	src/repl.c \
+	src/metrics.c \
+	src/audit.c
 
 # The HTTP surface.
 API_SRCS := \
@@ -70,10 +72,12 @@ API_SRCS := \
 	api/http_paths.c \
 	api/http_health.c \
 	api/http_cluster.c \
+	api/http_metrics.c \
+	api/http_audit.c \
 	api/jsonw.c \
 	api/codec.c
 
-MAIN_SRCS := src/main.c
+MAIN_SRCS := src/main.c src/notify.c
 
 UNIT_TESTS := \
 	test_errcode \
@@ -86,7 +90,8 @@ UNIT_TESTS := \
 	test_fsm \
 	test_ttl \
 	test_datadir \
-	test_codec
+	test_codec \
+	test_metrics
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)
@@ -97,8 +102,8 @@ BANYAND := $(BUILD)/banyand
 BENCH_BINS := $(BUILD)/tests/bench/loadgen $(BUILD)/tests/bench/bare_http \
 	$(BUILD)/tests/bench/bulkload
 
-.PHONY: all run run-cluster stop-cluster test format lint test-unit test-stress test-tsan test-e2e lint-openapi \
-	bench deps clean check-deps
+.PHONY: all run run-cluster stop-cluster test format lint test-unit test-stress test-tsan \
+	test-e2e lint-openapi bench deps clean check-deps install install-gen uninstall
 
 all: $(BANYAND)
 
@@ -133,6 +138,7 @@ FIXTURE_OBJS := $(BUILD)/tests/support/ns_fixture.o
 $(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_ttl,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_datadir,$(BASE_OBJS) $(O)/datadir.o))
+$(eval $(call unit_test,test_metrics,$(BASE_OBJS) $(O)/metrics.o $(O)/audit.o))
 $(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
 	$(O)/config.o $(BUILD)/api/codec.o $(BUILD)/api/jsonw.o \
 	$(BUILD)/api/http_problem.o))
@@ -162,8 +168,8 @@ $(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
 # Debian packages the build, the tests and the benchmark need.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 	libsqlite3-dev libraft-dev libuv1-dev libcmocka-dev libinih-dev \
-	libcurl4-openssl-dev curl jq \
-	sqlite3 procps psmisc iproute2
+	libcurl4-openssl-dev curl jq sqlite3 procps psmisc iproute2 libsystemd-dev \
+	systemd prometheus socat strace
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -182,6 +188,85 @@ deps:
 		echo "deps: npm ci (OpenAPI linter)"; \
 		npm ci --no-audit --no-fund --loglevel=error >/dev/null || exit 1; \
 	fi
+
+# ---- install ----------------------------------------------------------------
+#
+# make install [PREFIX=/usr/local] [DESTDIR=] puts (README, "Run it as a
+# service"):
+#   $(BINDIR)/banyand                     the daemon (release build)
+#   $(UNITDIR)/banyand.service            the systemd unit, paths set
+#   $(SYSCONFDIR)/banyan/banyan.conf      conf/banyan.conf with data_dir =
+#                                         /var/lib/banyan; an existing one
+#                                         is kept
+#   $(WEBDIR)/...                         the dashboard (web/), if any
+#   $(DOCDIR)/README.md                   this README
+# make uninstall removes them (the config only when unchanged).
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+WEBDIR ?= $(DATADIR)/banyan/web
+DOCDIR ?= $(DATADIR)/doc/banyan
+SYSCONFDIR ?= /etc
+# The unit's StateDirectory: systemd makes it, for the service's user.
+STATEDIR := /var/lib/banyan
+# systemd looks in /usr/lib/systemd/system and /usr/local/lib/systemd/system;
+# for another PREFIX the unit goes where the administrator's units go.
+ifneq ($(filter /usr /usr/local,$(PREFIX)),)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+else
+UNITDIR ?= $(SYSCONFDIR)/systemd/system
+endif
+INSTALL_GEN := build/install
+WEB_FILES = $(shell [ -d web ] && find web -type f ! -path '*/node_modules/*' \
+	| sort)
+
+# The unit and the config as installed, with this install's paths.
+install-gen:
+	@mkdir -p $(INSTALL_GEN)
+	$(Q)sed -e 's|/usr/local/bin/banyand|$(BINDIR)/banyand|g' \
+		-e 's|/etc/banyan/|$(SYSCONFDIR)/banyan/|g' \
+		-e 's|/usr/local/share/doc/banyan|$(DOCDIR)|g' \
+		systemd/banyand.service >$(INSTALL_GEN)/banyand.service
+	$(Q)sed -e 's|^# data_dir = \./data$$|data_dir = $(STATEDIR)|' \
+		-e 's|^# web_root = \./web$$|web_root = $(WEBDIR)|' \
+		-e 's|/etc/banyan/banyan.conf|$(SYSCONFDIR)/banyan/banyan.conf|' \
+		conf/banyan.conf >$(INSTALL_GEN)/banyan.conf
+
+install: install-gen
+	$(Q)$(MAKE) --no-print-directory MODE=release all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/banyan $(DESTDIR)$(DOCDIR)
+	install -m 0755 build/release/banyand $(DESTDIR)$(BINDIR)/banyand
+	install -m 0644 $(INSTALL_GEN)/banyand.service \
+		$(DESTDIR)$(UNITDIR)/banyand.service
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/banyan/banyan.conf ]; then \
+		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/banyan/banyan.conf"; \
+	else \
+		echo "install -m 0644 $(INSTALL_GEN)/banyan.conf $(DESTDIR)$(SYSCONFDIR)/banyan/banyan.conf"; \
+		install -m 0644 $(INSTALL_GEN)/banyan.conf \
+			$(DESTDIR)$(SYSCONFDIR)/banyan/banyan.conf; \
+	fi
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(Q)for f in $(WEB_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(WEBDIR)/$${f#web/} || exit 1; \
+	done
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "install: now systemctl daemon-reload && systemctl enable --now banyand"; \
+	fi
+
+uninstall: install-gen
+	rm -f $(DESTDIR)$(BINDIR)/banyand $(DESTDIR)$(UNITDIR)/banyand.service \
+		$(DESTDIR)$(DOCDIR)/README.md
+	rm -rf $(DESTDIR)$(WEBDIR)
+	@conf=$(DESTDIR)$(SYSCONFDIR)/banyan/banyan.conf; \
+	if cmp -s $(INSTALL_GEN)/banyan.conf $$conf; then \
+		echo "rm -f $$conf"; rm -f $$conf; \
+	elif [ -e $$conf ]; then \
+		echo "uninstall: keeping $$conf (changed since install)"; \
+	fi
+	-$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/banyan $(DESTDIR)$(DATADIR)/banyan \
+		$(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 # ---- the two commands of the README ---------------------------------------
 

@@ -15,6 +15,7 @@
 #include "../src/config.h"
 #include "../src/inode.h"
 #include "../src/mem.h"
+#include "../src/metrics.h"
 #include "../src/ns.h"
 #include "../src/path.h"
 #include "../src/repl.h"
@@ -334,6 +335,7 @@ void http_paths_put(struct http_req *req)
     }
     c->path = bn_strdup(p.norm);
     req->json_path = req->target;
+    req->op = c->type == INODE_DIR ? METRICS_OP_MKDIR : METRICS_OP_CREATE;
     path_clear(&p);
     http_server_submit(req, c, done_create);
 }

@@ -23,6 +23,7 @@ void http_problem_reply(struct http_req *req, int rc, const char *detail)
     body = codec_problem_to_json(status, bn_err_name(rc), bn_err_text(rc),
                                  detail, req->url, &len);
     http_req_reply(req, status, CODEC_MEDIA_PROBLEM, body, len);
+    req->resp.err = rc;
     if (status == 503) {
         /* RFC 9110 §10.2.3: when the client may try again. */
         http_req_add_header(req, "Retry-After", "1");

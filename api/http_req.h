@@ -71,6 +71,7 @@ struct http_resp {
     size_t n_hdrs;
     int fd;           /* >= 0: the body is this file (owned), not body */
     uint64_t fd_size; /* bytes of fd to send */
+    int err; /* the BN_E* code of a problem answer, 0 otherwise */
 };
 
 struct http_req {
@@ -102,6 +103,7 @@ struct http_req {
     const char *json_path; /* "path" of the inode in the reply */
     bool list;             /* a read: list rather than stat */
     void *ctx;             /* a handler's state across a wait; arena */
+    int op; /* enum metrics_op when the handler knows it; 0: classify */
     /* private: the server's */
     struct http_server *srv;
     void *conn; /* the libmicrohttpd connection */
@@ -218,6 +220,7 @@ static inline void http_req_reply(struct http_req *req, int status,
     req->resp.type = type;
     req->resp.body = body;
     req->resp.len = len;
+    req->resp.err = 0;
 }
 
 /* Answer with @status and the @size bytes of open file @fd (taken: closed

@@ -14,6 +14,7 @@
 
 #include "http_cluster.h"
 #include "http_health.h"
+#include "http_metrics.h"
 #include "http_paths.h"
 
 #define PATHS_PREFIX "/api/v1/paths"
@@ -42,6 +43,8 @@ static const struct http_route routes[] = {
     {HTTP_HEAD, "/healthz", 0, http_health_live},
     {HTTP_GET, "/readyz", 0, http_health_ready},
     {HTTP_HEAD, "/readyz", 0, http_health_ready},
+    {HTTP_GET, "/metrics", 0, http_metrics_get},
+    {HTTP_HEAD, "/metrics", 0, http_metrics_get},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -41,8 +41,11 @@
 #include "../src/cmd.h"
 #include "../src/log.h"
 #include "../src/mem.h"
+#include "../src/metrics.h"
 #include "../src/repl.h"
 #include "codec.h"
+#include "http_audit.h"
+#include "http_metrics.h"
 #include "http_problem.h"
 #include "http_router.h"
 
@@ -380,6 +383,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)pthread_mutex_unlock(&srv->mu);
 }
 
+/* banyan_http_open_connections. */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)conn;
+    (void)socket_context;
+    metrics_http_connection(code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
 /* libmicrohttpd must not decode the URL: banyan decodes it exactly once,
  * segment by segment, so that "%2F" stays distinguishable from '/'. */
 static size_t unescape_none(void *cls, struct MHD_Connection *conn, char *s)
@@ -411,6 +425,40 @@ static const char *header(struct MHD_Connection *conn, const char *name)
 static char *arena_copy(struct http_req *req, const char *s)
 {
     return s != NULL ? http_req_strndup(req, s, strlen(s)) : NULL;
+}
+
+/* The peer of @conn as "ip:port" or "[v6]:port" into @buf; NULL when
+ * unknown. */
+static const char *client_address(struct MHD_Connection *conn, char *buf,
+                                  size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+    char host[NI_MAXHOST];
+    char serv[NI_MAXSERV];
+
+    if (sa == NULL ||
+        getnameinfo(sa,
+                    sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                              : sizeof(struct sockaddr_in),
+                    host, sizeof(host), serv, sizeof(serv),
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        return NULL;
+    }
+    (void)snprintf(buf, cap, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+                   host, serv);
+    return buf;
+}
+
+/* Counts the answer and audits a mutation's outcome. */
+static void observe(struct MHD_Connection *conn, const struct http_req *req)
+{
+    char client[NI_MAXHOST + NI_MAXSERV + 4];
+
+    http_metrics_answered(req);
+    http_audit_answered(req, client_address(conn, client, sizeof(client)),
+                        header(conn, HTTP_AUDIT_USER_HEADER));
 }
 
 static enum MHD_Result send_reply(struct http_server *srv,
@@ -463,6 +511,7 @@ static enum MHD_Result send_reply(struct http_server *srv,
     }
     ret = MHD_queue_response(conn, (unsigned)req->resp.status, resp);
     MHD_destroy_response(resp);
+    observe(conn, req);
     return ret;
 }
 
@@ -717,6 +766,7 @@ int http_server_start(struct http_server **out, const struct http_deps *deps,
     long cores;
 
     *out = NULL;
+    metrics_mark_start();
     srv = bn_calloc(1, sizeof(*srv));
     srv->deps = *deps;
     atomic_init(&srv->next_id, 1);
@@ -746,7 +796,7 @@ int http_server_start(struct http_server **out, const struct http_deps *deps,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_BYTES,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
     if (srv->d == NULL) {
         bn_errmsg_printf(errmsg,
                          "listen %.100s: libmicrohttpd failed to "

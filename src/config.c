@@ -93,6 +93,8 @@ static const struct config_option options[] = {
 
     {"log_level", "log", CONFIG_LOGLEVEL, F(log_level), "info", 0, 0,
      "error, warn, info or debug"},
+    {"audit_file", "log", CONFIG_STR, F(audit_file), "", 0, 4000,
+     "file of the audit log, a JSON line a mutation; empty: no audit log"},
 };
 
 #undef F
@@ -377,7 +379,8 @@ static int set_value(struct config *cfg, const struct config_option *o,
 
     switch (o->type) {
     case CONFIG_STR:
-        if (len == 0 || len < o->min) {
+        /* A minimum of 0 allows the empty string ("off"). */
+        if ((len == 0 && o->min > 0) || len < o->min) {
             bn_errmsg_printf(why, "must not be empty");
             return BN_EINVAL;
         }

@@ -52,7 +52,8 @@ struct config {
     char *default_owner; /* default_owner = banyan */
     char *default_group; /* default_group = banyan */
     /* [log] */
-    char *log_level; /* log_level = info */
+    char *log_level;  /* log_level = info */
+    char *audit_file; /* audit_file = (empty: no audit log) */
 };
 
 /* How a value is written and checked. */

@@ -58,6 +58,7 @@ enum stmt_id {
     S_CHILDREN,
     S_TO_TRASH,
     S_COUNT,
+    S_COUNT_TYPE,
     S_EXPIRED,
     S_NODE_PUT,
     S_NODE_DEL,
@@ -99,6 +100,7 @@ static const char *const sql[S_N] = {
     [S_TO_TRASH] = "UPDATE inodes SET parent = 0, name = CAST(id AS TEXT) "
                    "WHERE id = ?1",
     [S_COUNT] = "SELECT count(*) FROM inodes",
+    [S_COUNT_TYPE] = "SELECT count(*) FROM inodes WHERE type = ?1",
     [S_EXPIRED] = "SELECT id FROM inodes WHERE ttl >= 0 AND ctime + ttl <= ?1 "
                   "AND parent != 0 ORDER BY ctime + ttl LIMIT ?2",
     [S_NODE_PUT] = "INSERT OR REPLACE INTO nodes (id, http, raft) "
@@ -553,6 +555,25 @@ int db_count(struct db *db, uint64_t *n, char errmsg[BN_ERRMSG_SIZE])
         rc = fail(db, rc, "count", errmsg);
     }
     sqlite3_reset(s);
+    return rc;
+}
+
+int db_count_type(struct db *db, int type, uint64_t *n,
+                  char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_COUNT_TYPE];
+    int rc;
+
+    sqlite3_bind_int(s, 1, type);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *n = (uint64_t)sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else {
+        rc = fail(db, rc, "count by type", errmsg);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
     return rc;
 }
 

@@ -145,6 +145,9 @@ int db_backup(struct db *db, const char *dest, char errmsg[BN_ERRMSG_SIZE]);
 /* Check that @path is a sound banyan database and read its applied index.
  * Opens and closes its own connection. */
 int db_verify(const char *path, uint64_t *applied, char errmsg[BN_ERRMSG_SIZE]);
+/* The number of rows of type @type (enum inode_type); a full scan. */
+int db_count_type(struct db *db, int type, uint64_t *n,
+                  char errmsg[BN_ERRMSG_SIZE]);
 
 /* Run the namespace invariant checks of store_check() in SQL. */
 int db_check(struct db *db, char errmsg[BN_ERRMSG_SIZE]);

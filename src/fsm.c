@@ -15,6 +15,7 @@
 #include "db.h"
 #include "log.h"
 #include "mem.h"
+#include "metrics.h"
 #include "ns.h"
 #include "store.h"
 
@@ -209,6 +210,7 @@ int fsm_apply_batch(struct fsm *f, const void *buf, size_t len, uint64_t index,
         bn_errmsg_wrapf(errmsg, "decode entry %llu", (unsigned long long)index);
         return rc;
     }
+    metrics_apply_batch(hdr.count);
     rc = store_begin(f->st, errmsg);
     if (rc != 0) {
         goto out;

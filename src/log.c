@@ -92,10 +92,8 @@ static size_t utf8_len(const unsigned char *p, size_t avail)
     return n;
 }
 
-/* Append @s escaped to @out at @*off, stopping before @limit. Returns false
- * when @s did not fit whole. */
-static bool put_escaped(char *out, size_t *off, size_t limit, const char *s,
-                        size_t len)
+bool log_json_escape(char *out, size_t *off, size_t limit, const char *s,
+                     size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
@@ -144,6 +142,19 @@ static bool put_escaped(char *out, size_t *off, size_t limit, const char *s,
     return true;
 }
 
+void log_time(int64_t ms, char out[LOG_TIME_SIZE])
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    char date[24];
+
+    if (gmtime_r(&sec, &tm) == NULL ||
+        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        (void)snprintf(date, sizeof(date), "1970-01-01T00:00:00");
+    }
+    (void)snprintf(out, LOG_TIME_SIZE, "%s.%03dZ", date, (int)(ms % 1000));
+}
+
 static void put_raw(char *out, size_t *off, size_t limit, const char *s)
 {
     size_t len = strlen(s);
@@ -181,8 +192,7 @@ void log__write(int lvl, const char *sub, const char *fmt, ...)
     size_t mlen = 0;
     bool whole;
     struct timespec ts;
-    struct tm tm;
-    char date[32];
+    char date[LOG_TIME_SIZE];
     int saved = errno;
     int n;
     va_list ap;
@@ -196,17 +206,14 @@ void log__write(int lvl, const char *sub, const char *fmt, ...)
     whole = n >= 0 && (size_t)n < sizeof(msg);
 
     (void)clock_gettime(CLOCK_REALTIME, &ts);
-    if (gmtime_r(&ts.tv_sec, &tm) == NULL ||
-        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-        (void)snprintf(date, sizeof(date), "1970-01-01T00:00:00");
-    }
+    log_time(ts.tv_sec * 1000 + ts.tv_nsec / 1000000, date);
     (void)snprintf(head, sizeof(head),
-                   "{\"ts\":\"%s.%03dZ\",\"level\":\"%s\",\"sub\":\"", date,
-                   (int)(ts.tv_nsec / 1000000), log_level_name(lvl));
+                   "{\"ts\":\"%s\",\"level\":\"%s\",\"sub\":\"", date,
+                   log_level_name(lvl));
     put_raw(line, &off, limit, head);
     if (sub != NULL) {
         /* A subsystem is a short constant; 64 bytes bound a wrong one. */
-        (void)put_escaped(line, &off, off + 64, sub, strlen(sub));
+        (void)log_json_escape(line, &off, off + 64, sub, strlen(sub));
     }
     if (cur_req != 0) {
         (void)snprintf(head, sizeof(head), "\",\"req\":%llu,\"msg\":\"",
@@ -215,7 +222,7 @@ void log__write(int lvl, const char *sub, const char *fmt, ...)
         (void)snprintf(head, sizeof(head), "\",\"msg\":\"");
     }
     put_raw(line, &off, limit, head);
-    if (put_escaped(line, &off, limit, msg, mlen) && whole) {
+    if (log_json_escape(line, &off, limit, msg, mlen) && whole) {
         put_raw(line, &off, sizeof(line), "\"}\n");
     } else {
         put_raw(line, &off, sizeof(line), TAIL);

@@ -12,6 +12,7 @@
 #define BANYAN_SRC_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_lvl {
@@ -45,6 +46,17 @@ const char *log_level_name(int lvl);
 /* Tag the lines the calling thread writes with request id @req (0: none).
  * Any thread; the tag is thread-local. */
 void log_set_req(uint64_t req);
+
+/* Append @len bytes of @s to @out at *@off, escaped for a JSON string
+ * (RFC 8259 §7; bytes that are not valid UTF-8 become U+FFFD), stopping
+ * before @limit. Returns false when @s did not fit whole. Any thread. */
+bool log_json_escape(char *out, size_t *off, size_t limit, const char *s,
+                     size_t len);
+
+/* @ms since the epoch as RFC 3339 UTC with milliseconds,
+ * "2026-11-25T05:42:32.123Z". Any thread. */
+#define LOG_TIME_SIZE 32
+void log_time(int64_t ms, char out[LOG_TIME_SIZE]);
 
 /* Write one line; use the macros instead. The message is JSON-escaped.
  * Any thread; lines from different threads never interleave. */

@@ -13,12 +13,14 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "audit.h"
 #include "config.h"
 #include "datadir.h"
 #include "errcode.h"
 #include "http_server.h"
 #include "httpc.h"
 #include "log.h"
+#include "notify.h"
 #include "ns.h"
 #include "repl.h"
 #include "store.h"
@@ -87,6 +89,7 @@ int main(int argc, char **argv)
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP); /* reopen the audit log */
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -119,6 +122,11 @@ int main(int argc, char **argv)
     (void)snprintf(raft_dir, sizeof(raft_dir), "%s/raft", cfg.data_dir);
     (void)snprintf(fetch_path, sizeof(fetch_path), "%s/snapshot-in.db",
                    cfg.data_dir);
+    if (audit_open(cfg.audit_file, errmsg) != 0) {
+        log_error("main", "%s", errmsg);
+        rc = 1;
+        goto out;
+    }
     so.path = path;
     so.cache_bytes = cfg.cache_bytes;
     so.readers = (unsigned)cfg.db_readers;
@@ -167,8 +175,22 @@ int main(int argc, char **argv)
     }
     log_info("main", "banyand serving on http://%s, data in %s", cfg.listen,
              cfg.data_dir);
-    while (sigwait(&sigs, &sig) != 0) {
+    notify_ready(cfg.listen);
+    for (;;) {
+        if (sigwait(&sigs, &sig) != 0) {
+            continue;
+        }
+        if (sig != SIGHUP) {
+            break;
+        }
+        /* logrotate moved the audit log: open the path again. */
+        if (audit_reopen(errmsg) != 0) {
+            log_error("main", "SIGHUP: %s", errmsg);
+        } else {
+            log_info("main", "SIGHUP: audit log reopened");
+        }
     }
+    notify_stopping();
     log_info("main", "signal %d: shutting down", sig);
     rc = 0;
 out:
@@ -176,6 +198,7 @@ out:
     repl_stop(repl);
     ns_free(ns);
     store_close(st);
+    audit_close();
     log_info("main", "stopped");
     free(members);
     config_clear(&cfg);
@@ -186,6 +209,7 @@ out_no_repl_stop:
     ns_free(ns);
     store_close(st);
     free(members);
+    audit_close();
     config_clear(&cfg);
     return 1;
 }

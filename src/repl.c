@@ -34,6 +34,7 @@
 #include "log.h"
 #include "mem.h"
 #include "readidx.h"
+#include "metrics.h"
 #include "store.h"
 #include "ttl.h"
 
@@ -622,6 +623,7 @@ static void refresh(struct repl *r)
                     : r->raft.leader_state.progress[i].match_index;
         }
     }
+    metrics_raft_observe(info.term, info.leader_id);
     pthread_mutex_lock(&r->mu);
     for (size_t i = 0; i < info.n_servers; i++) {
         (void)dir_http_locked(r, info.servers[i].id, info.servers[i].http);

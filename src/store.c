@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,7 @@ struct store {
     _Atomic uint64_t commits;
     _Atomic uint64_t applied_committed;
     _Atomic uint64_t inodes; /* live rows, including the trash */
+    _Atomic uint64_t dirs;   /* the directories among them */
     /* background checkpoints of the WAL */
     struct db *ck;
     pthread_t ck_thread;
@@ -101,6 +103,68 @@ static void checkpointer_stop(struct store *st)
     st->ck_started = false;
 }
 
+/* The inode counts (shown by /metrics) are kept exact by the writes
+ * below and committed in meta with the data, stamped with the applied
+ * index they go with; so a restart reads them in O(1) instead of counting
+ * rows. Counts stamped with another index (written by a version that did
+ * not keep them, or never written) are counted again, once. */
+#define COUNTS_KEY_INODES "inodes"
+#define COUNTS_KEY_DIRS   "directories"
+#define COUNTS_KEY_AT     "counts_at" /* applied index + 1; 0: none */
+
+static int load_counts(struct store *st, char errmsg[BN_ERRMSG_SIZE])
+{
+    uint64_t at = 0;
+    uint64_t n = 0;
+    uint64_t d = 0;
+    int rc = db_meta_get(st->w, COUNTS_KEY_AT, &at, errmsg);
+
+    if (rc == 0 && at == st->applied + 1) {
+        rc = db_meta_get(st->w, COUNTS_KEY_INODES, &n, errmsg);
+        if (rc == 0) {
+            rc = db_meta_get(st->w, COUNTS_KEY_DIRS, &d, errmsg);
+        }
+    } else if (rc == 0) {
+        rc = db_count(st->w, &n, errmsg);
+        if (rc == 0) {
+            rc = db_count_type(st->w, INODE_DIR, &d, errmsg);
+        }
+    }
+    atomic_store(&st->inodes, n);
+    atomic_store(&st->dirs, d);
+    return rc;
+}
+
+static int save_counts(struct store *st, char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc =
+        db_meta_set(st->w, COUNTS_KEY_INODES, atomic_load(&st->inodes), errmsg);
+
+    if (rc == 0) {
+        rc =
+            db_meta_set(st->w, COUNTS_KEY_DIRS, atomic_load(&st->dirs), errmsg);
+    }
+    if (rc == 0) {
+        rc = db_meta_set(st->w, COUNTS_KEY_AT, st->applied + 1, errmsg);
+    }
+    return rc;
+}
+
+/* Count one row of type @type in (+1) or out (-1). Apply thread. */
+static void count_row(struct store *st, int type, int delta)
+{
+    if (delta > 0) {
+        atomic_fetch_add(&st->inodes, 1);
+    } else {
+        atomic_fetch_sub(&st->inodes, 1);
+    }
+    if (type == INODE_DIR && delta > 0) {
+        atomic_fetch_add(&st->dirs, 1);
+    } else if (type == INODE_DIR) {
+        atomic_fetch_sub(&st->dirs, 1);
+    }
+}
+
 /* Open the connections, load the batch state, make the cache and start
  * the checkpointer. */
 static int open_conns(struct store *st, char errmsg[BN_ERRMSG_SIZE])
@@ -124,11 +188,10 @@ static int open_conns(struct store *st, char errmsg[BN_ERRMSG_SIZE])
     }
     st->next_id = v > INODE_ROOT_ID ? v : INODE_ROOT_ID + 1;
     atomic_store(&st->applied_committed, st->applied);
-    rc = db_count(st->w, &v, errmsg);
+    rc = load_counts(st, errmsg);
     if (rc != 0) {
         return rc;
     }
-    atomic_store(&st->inodes, v);
     rc = db_trash_pick(st->w, &v, errmsg);
     if (rc != 0) {
         return rc;
@@ -462,7 +525,7 @@ int store_create(struct store *st, const struct inode *ino,
     int rc = store_put(st, ino, errmsg);
 
     if (rc == 0) {
-        atomic_fetch_add(&st->inodes, 1);
+        count_row(st, ino->type, +1);
     }
     return rc;
 }
@@ -492,7 +555,7 @@ int store_remove(struct store *st, const struct inode *ino,
         return rc;
     }
     cache_remove_dirty(st->cache, ino);
-    atomic_fetch_sub(&st->inodes, 1);
+    count_row(st, ino->type, -1);
     return 0;
 }
 
@@ -527,6 +590,9 @@ int store_commit(struct store *st, bool durable, char errmsg[BN_ERRMSG_SIZE])
         rc = db_meta_set(st->w, "applied_index", st->applied, errmsg);
         if (rc == 0) {
             rc = db_meta_set(st->w, "next_id", st->next_id, errmsg);
+        }
+        if (rc == 0) {
+            rc = save_counts(st, errmsg);
         }
         if (rc == 0) {
             rc = db_commit(st->w, errmsg);
@@ -599,13 +665,15 @@ int store_reclaim(struct store *st, unsigned max, char errmsg[BN_ERRMSG_SIZE])
             return n;
         }
         if (n == 0) {
-            /* An empty trashed directory (or a file): remove it. */
+            /* An empty trashed directory: remove it. Only directories
+             * with children go to the trash (store_trash's callers and
+             * the loop below), so a trash root is always one. */
             rc = db_delete(st->w, root, errmsg);
             if (rc != 0) {
                 return rc;
             }
             cache_drop(st->cache, root);
-            atomic_fetch_sub(&st->inodes, 1);
+            count_row(st, INODE_DIR, -1);
             done++;
             continue;
         }
@@ -615,7 +683,7 @@ int store_reclaim(struct store *st, unsigned max, char errmsg[BN_ERRMSG_SIZE])
             } else {
                 rc = db_delete(st->w, ids[i], errmsg);
                 if (rc == 0) {
-                    atomic_fetch_sub(&st->inodes, 1);
+                    count_row(st, types[i], -1);
                 }
             }
             if (rc != 0) {
@@ -646,6 +714,16 @@ uint64_t store_applied(struct store *st)
     return st->applied;
 }
 
+/* The size of file @path@suffix, 0 when it does not exist. */
+static uint64_t file_bytes(const char *path, const char *suffix)
+{
+    char name[4200];
+    struct stat sb;
+
+    (void)snprintf(name, sizeof(name), "%s%s", path, suffix);
+    return stat(name, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
+
 void store_get_stats(struct store *st, struct store_stats *out)
 {
     struct cache_stats cs;
@@ -658,7 +736,9 @@ void store_get_stats(struct store *st, struct store_stats *out)
     out->cache_evictions = cs.evictions;
     out->commits = atomic_load(&st->commits);
     out->inodes = atomic_load(&st->inodes);
+    out->dirs = atomic_load(&st->dirs);
     out->applied_index = atomic_load(&st->applied_committed);
+    out->disk_bytes = file_bytes(st->path, "") + file_bytes(st->path, "-wal");
 }
 
 struct check_ctx {
@@ -720,6 +800,16 @@ int store_check(struct store *st, char errmsg[BN_ERRMSG_SIZE])
         bn_errmsg_printf(errmsg, "check: %llu rows but %llu counted",
                          (unsigned long long)rows,
                          (unsigned long long)atomic_load(&st->inodes));
+        return BN_ECORRUPT;
+    }
+    rc = db_count_type(st->w, INODE_DIR, &rows, errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    if (rows != atomic_load(&st->dirs)) {
+        bn_errmsg_printf(errmsg, "check: %llu directories but %llu counted",
+                         (unsigned long long)rows,
+                         (unsigned long long)atomic_load(&st->dirs));
         return BN_ECORRUPT;
     }
     cache_foreach(st->cache, check_entry, &ctx);

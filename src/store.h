@@ -44,7 +44,9 @@ struct store_stats {
     uint64_t cache_evictions;
     uint64_t commits;
     uint64_t inodes;        /* rows in the namespace (committed) */
+    uint64_t dirs;          /* the directories among them */
     uint64_t applied_index; /* last index committed with the data */
+    uint64_t disk_bytes;    /* the database and its WAL on disk */
 };
 
 /* Open (creating if needed) the store at opts->path. Returns 0 and *out or
@@ -174,7 +176,9 @@ int store_replace(struct store *st, const char *src,
 /* The last applied index that the store holds (committed or pending). */
 uint64_t store_applied(struct store *st);
 
-/* Counters for /metrics and tests. Any thread. */
+/* Counters for /metrics and tests. The inode counts are exact at every
+ * moment (pending writes included) and include the rows of deleted
+ * subtrees until store_reclaim() removes them. Any thread. */
 void store_get_stats(struct store *st, struct store_stats *out);
 
 /* Check the invariants of the committed namespace: every inode's parent

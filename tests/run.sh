@@ -31,7 +31,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 UNIT_TESTS=(test_errcode test_path test_config test_lock test_inode test_cmd
-    test_store test_fsm test_ttl test_datadir test_codec test_lincheck)
+    test_store test_fsm test_ttl test_datadir test_codec test_lincheck
+    test_metrics)
 ASAN_DIR=build/asan
 TSAN_DIR=build/tsan
 RELEASE_DIR=build/release

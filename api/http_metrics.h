@@ -1,0 +1,27 @@
+/*
+ * http_metrics: GET /metrics, and the observation of every HTTP answer
+ * (banyan_http_requests_total and banyan_operation_duration_seconds).
+ *
+ * The exposition is rendered by src/metrics.c; this file gathers what the
+ * other modules know at scrape time (repl_get_info(), store_get_stats())
+ * and tells which operation a request was.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef BANYAN_API_HTTP_METRICS_H
+#define BANYAN_API_HTTP_METRICS_H
+
+#include "http_req.h"
+
+/* GET|HEAD /metrics: the Prometheus text exposition. Request thread. */
+void http_metrics_get(struct http_req *req);
+
+/* The operation @req is (enum metrics_op): the one its handler set in
+ * req->op, else what its route, method and query say. Request thread. */
+int http_metrics_op(const struct http_req *req);
+
+/* Count the answer of @req (its route, method, status and latency); call
+ * it once, when the answer is queued. Request thread. */
+void http_metrics_answered(const struct http_req *req);
+
+#endif /* BANYAN_API_HTTP_METRICS_H */

@@ -76,6 +76,9 @@ void http_req_free(struct http_req *req)
     }
     free(req->body);
     free(req->resp.body);
+    if (req->resp.has_fd) {
+        (void)close(req->resp.fd);
+    }
     free(req);
 }
 

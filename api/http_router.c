@@ -14,6 +14,7 @@
 
 #include "http_health.h"
 #include "http_paths.h"
+#include "http_static.h"
 
 #define PATHS_PREFIX "/api/v1/paths"
 
@@ -29,6 +30,10 @@ static const struct http_route routes[] = {
     {HTTP_HEAD, "/healthz", 0, http_health_live},
     {HTTP_GET, "/readyz", 0, http_health_ready},
     {HTTP_HEAD, "/readyz", 0, http_health_ready},
+    {HTTP_GET, "/", 0, http_static_index},
+    {HTTP_HEAD, "/", 0, http_static_index},
+    {HTTP_GET, HTTP_STATIC_PREFIX, HTTP_R_TREE, http_static_file},
+    {HTTP_HEAD, HTTP_STATIC_PREFIX, HTTP_R_TREE, http_static_file},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -45,6 +45,7 @@
 #include "codec.h"
 #include "http_problem.h"
 #include "http_router.h"
+#include "http_static.h"
 
 #define LISTEN_BACKLOG 1024
 #define IDLE_TIMEOUT_S 60 /* an idle keep-alive connection */
@@ -309,7 +310,12 @@ static enum MHD_Result send_reply(struct http_server *srv,
     if (req->resp.status == 0) {
         http_problem_reply(req, BN_EINTERNAL, "the handler gave no answer");
     }
-    if (req->resp.body != NULL) {
+    if (req->resp.has_fd) {
+        resp = MHD_create_response_from_fd(req->resp.len, req->resp.fd);
+        if (resp != NULL) {
+            req->resp.has_fd = false; /* libmicrohttpd closes it */
+        }
+    } else if (req->resp.body != NULL) {
         resp = MHD_create_response_from_buffer(req->resp.len, req->resp.body,
                                                MHD_RESPMEM_MUST_FREE);
         if (resp != NULL) {
@@ -363,6 +369,7 @@ static void start(struct http_server *srv, struct MHD_Connection *conn,
     req->method = http_router_method(method);
     req->content_type = arena_copy(req, header(conn, "Content-Type"));
     req->if_match = arena_copy(req, header(conn, "If-Match"));
+    req->if_none_match = arena_copy(req, header(conn, "If-None-Match"));
     req->chunked = header(conn, "Transfer-Encoding") != NULL;
     cl = header(conn, "Content-Length");
     if (cl != NULL) {
@@ -630,6 +637,7 @@ int http_server_start(struct http_server **out, const struct http_deps *deps,
     }
     log_info("http", "listening on %s (port %u, %u threads)", cfg->listen,
              srv->port, threads);
+    http_static_check_root(cfg->web_root);
     *out = srv;
     return 0;
 

@@ -14,6 +14,17 @@ import { bytes, count, defList, duration, h, percent, showError } from './ui.js'
 const OPS = ['stat', 'list', 'create', 'mkdir', 'setattr', 'delete', 'rename', 'other'];
 const WINDOW_SECONDS = 300; // the charts show the last five minutes
 
+// The cards of figures from /metrics: [title, id, [[term, element id]]].
+const FACT_CARDS = [
+  ['Namespace', 'namespace', [['Inodes', 'ns-inodes'], ['Directories', 'ns-directories'], ['Files', 'ns-files']]],
+  [
+    'Cache',
+    'cache',
+    [['Size', 'cache-bytes'], ['Entries', 'cache-entries'], ['Hit ratio', 'cache-hit-ratio'], ['Evictions', 'cache-evictions']],
+  ],
+  ['Store', 'store', [['Size on disk', 'store-disk-bytes'], ['Transactions', 'store-transactions']]],
+];
+
 // How often the page polls, in ms: ?refresh=N in the page's URL (the
 // tests use a short one), else 2 s.
 function refreshMs() {
@@ -94,33 +105,7 @@ export function mount(main) {
       'div',
       { class: 'cards' },
       section('This node', 'node', nodeFacts),
-      section(
-        'Namespace',
-        'namespace',
-        defList([
-          ['Inodes', '—', 'ns-inodes'],
-          ['Directories', '—', 'ns-directories'],
-          ['Files', '—', 'ns-files'],
-        ]),
-      ),
-      section(
-        'Cache',
-        'cache',
-        defList([
-          ['Size', '—', 'cache-bytes'],
-          ['Entries', '—', 'cache-entries'],
-          ['Hit ratio', '—', 'cache-hit-ratio'],
-          ['Evictions', '—', 'cache-evictions'],
-        ]),
-      ),
-      section(
-        'Store',
-        'store',
-        defList([
-          ['Size on disk', '—', 'store-disk-bytes'],
-          ['Transactions', '—', 'store-transactions'],
-        ]),
-      ),
+      ...FACT_CARDS.map(([title, id, facts]) => section(title, id, defList(facts.map(([t, i]) => [t, '—', i])))),
       section('Cluster', 'cluster', clusterNote, clusterFacts, nodesTable),
     ),
     h(

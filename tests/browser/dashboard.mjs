@@ -173,12 +173,16 @@ if (metrics.status === 200) {
     expectEq('version', version, await page.locator('#node-version').textContent());
   });
   await check('the operations chart moves when operations are made', async () => {
-    for (let i = 0; i < 20; i++) curl('PUT', `/api/v1/paths/chart-probe-${i}`, { type: 'file' });
-    await until('a create rate above 0', async () => {
-      const last = JSON.parse((await page.locator('#chart-ops').getAttribute('data-last')) || '[]');
-      return last[2] > 0; // "create"
-    });
-    for (let i = 0; i < 20; i++) curl('DELETE', `/api/v1/paths/chart-probe-${i}`);
+    let k = 0;
+    try {
+      await until('a create rate above 0', async () => {
+        curl('PUT', `/api/v1/paths/chart-probe-${k++}`, { type: 'file' });
+        const last = JSON.parse((await page.locator('#chart-ops').getAttribute('data-last')) || '[]');
+        return last[2] > 0; // "create"
+      });
+    } finally {
+      for (let i = 0; i < k; i++) curl('DELETE', `/api/v1/paths/chart-probe-${i}`);
+    }
   });
 } else {
   await check('without GET /metrics (404) the overview says metrics unavailable', async () => {

@@ -22,9 +22,9 @@ const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9
 // A live chart in @host: @series names its lines, @unit labels the y axis,
 // @fmt formats a value. push(t, values) adds a point (t in seconds, values
 // in the order of @series, null for a gap) and drops points older than
-// @windowSeconds; clear() empties it. Resolves once the chart is drawn (or
+// @windowSeconds. The y axis starts at 0 and reaches at least @minTop. Resolves once the chart is drawn (or
 // the library failed to load: then the chart is a notice).
-export async function liveChart(host, { title, series, unit, fmt, windowSeconds }) {
+export async function liveChart(host, { title, series, unit, fmt, windowSeconds, minTop }) {
   const data = [[], ...series.map(() => [])];
   let plot = null;
   const box = h('div', { class: 'chart-plot' });
@@ -39,7 +39,7 @@ export async function liveChart(host, { title, series, unit, fmt, windowSeconds 
         height: 220,
         cursor: { focus: { prox: 16 } },
         legend: { live: true },
-        scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max * 1.1, 1e-9)] } },
+        scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max((max || 0) * 1.1, minTop)] } },
         axes: [
           {},
           { label: unit, size: 64, values: (u, vals) => vals.map((v) => fmt(v)) },

@@ -96,6 +96,12 @@ export function mount(main) {
   );
   const opsHost = h('div', { class: 'chart', id: 'chart-ops' });
   const latHost = h('div', { class: 'chart', id: 'chart-latency' });
+  const chartsBox = h(
+    'div',
+    { class: 'charts', hidden: true },
+    section('Operations per second', 'ops', opsHost),
+    section('Latency (all operations)', 'latency', latHost),
+  );
 
   main.replaceChildren(
     h('div', { class: 'page-head' }, h('h1', {}, 'Overview'), h('p', { class: 'muted' }, 'Updated ', updated)),
@@ -108,19 +114,14 @@ export function mount(main) {
       ...FACT_CARDS.map(([title, id, facts]) => section(title, id, defList(facts.map(([t, i]) => [t, '—', i])))),
       section('Cluster', 'cluster', clusterNote, clusterFacts, nodesTable),
     ),
-    h(
-      'div',
-      { class: 'charts' },
-      section('Operations per second', 'ops', opsHost),
-      section('Latency (all operations)', 'latency', latHost),
-    ),
+    chartsBox,
   );
 
   let opsChart = null;
   let latChart = null;
   const chartsReady = Promise.all([
-    liveChart(opsHost, { title: 'operations/s by kind', series: OPS, unit: 'ops/s', fmt: fmtRate, windowSeconds: WINDOW_SECONDS }),
-    liveChart(latHost, { title: 'latency p50 / p99', series: ['p50', 'p99'], unit: 'latency', fmt: fmtLatency, windowSeconds: WINDOW_SECONDS }),
+    liveChart(opsHost, { title: 'operations/s by kind', series: OPS, unit: 'ops/s', fmt: fmtRate, windowSeconds: WINDOW_SECONDS, minTop: 1 }),
+    liveChart(latHost, { title: 'latency p50 / p99', series: ['p50', 'p99'], unit: 'latency', fmt: fmtLatency, windowSeconds: WINDOW_SECONDS, minTop: 0.001 }),
   ]).then(([a, b]) => {
     opsChart = a;
     latChart = b;
@@ -227,16 +228,15 @@ export function mount(main) {
       let m = null;
       if (text == null) {
         metricsNote.textContent = 'Metrics unavailable: this server has no GET /metrics.';
-        metricsNote.hidden = false;
       } else {
         try {
           m = prom.parse(text);
-          metricsNote.hidden = true;
         } catch (e) {
           metricsNote.textContent = `Metrics unavailable: GET /metrics is not in the Prometheus text format (${e.message}).`;
-          metricsNote.hidden = false;
         }
       }
+      metricsNote.hidden = m != null;
+      chartsBox.hidden = m == null;
       set('node-role', ready.role || (cl ? cl.nodes.find((n) => n.self)?.role : null) || '—');
       set('node-health', ready.ready ? 'ready' : `not ready: ${ready.detail}`);
       set('node-applied', count(ready.applied_index ?? (m ? prom.sum(m, 'banyan_raft_applied_index') : null)));

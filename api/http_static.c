@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/openat2.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 #include "http_server.h"
 
 #define INDEX_FILE "index.html"
+
+static atomic_bool warned_nosys;
 
 static const struct {
     const char *ext;
@@ -98,10 +101,15 @@ static int open_beneath(const char *root, const char *rel, struct stat *st)
         return -1;
     }
     memset(&how, 0, sizeof(how));
-    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+    /* O_NONBLOCK: a FIFO must not hold the thread (it is refused below). */
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
     saved = errno;
+    if (fd < 0 && saved == ENOSYS && !atomic_exchange(&warned_nosys, true)) {
+        log_warn("http", "openat2 is missing (Linux 5.6 or later needed): "
+                         "the dashboard cannot be served");
+    }
     (void)close(dirfd);
     if (fd < 0) {
         errno = saved;

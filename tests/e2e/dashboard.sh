@@ -44,6 +44,7 @@ echo "secret" >"$E2E_TMP/www/outside.txt"
 ln -s ../outside.txt "$WEB/escape.txt"
 ln -s /etc/passwd "$WEB/absolute.txt"
 ln -s index.html "$WEB/inside.html"
+mkfifo "$WEB/fifo.js"
 
 daemon_start --set "web_root=$WEB"
 
@@ -109,6 +110,8 @@ check "... and nothing of the file outside leaks" bash -c "! grep -q secret '$LA
 expect_code "GET /web/absolute.txt (an absolute symlink) is 404" 404 not_found \
     "$B/web/absolute.txt"
 expect_code "GET /web/.hidden is 404" 404 not_found "$B/web/.hidden"
+expect_code "GET /web/fifo.js (not a regular file) is 404 at once" 404 not_found \
+    --max-time 5 "$B/web/fifo.js"
 expect_code "GET /index.html (outside /web) is 404" 404 not_found "$B/index.html"
 expect_status "the API is still at /api/v1/paths" 200 "$B/api/v1/paths"
 expect_status "... and /healthz" 200 "$B/healthz"

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../src/mem.h"
 
@@ -52,6 +53,7 @@ struct http_req *http_req_new(uint64_t id, const char *uri,
     q = strchr(uri, '?');
 
     req->id = id;
+    req->resp.fd = -1;
     req->start_us = now_us();
     req->deps = deps;
     if (q != NULL) {
@@ -76,10 +78,21 @@ void http_req_free(struct http_req *req)
     }
     free(req->body);
     free(req->resp.body);
-    if (req->resp.has_fd) {
+    if (req->resp.fd >= 0) {
         (void)close(req->resp.fd);
     }
     free(req);
+}
+
+void http_req_reply_fd(struct http_req *req, int status, const char *type,
+                       int fd, uint64_t size)
+{
+    http_req_reply(req, status, type, NULL, 0);
+    if (req->resp.fd >= 0) {
+        (void)close(req->resp.fd);
+    }
+    req->resp.fd = fd;
+    req->resp.fd_size = size;
 }
 
 void *http_req_alloc(struct http_req *req, size_t n)

@@ -21,7 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "../src/errcode.h"
 #include "../src/inode.h"
@@ -68,10 +67,10 @@ struct http_resp {
     const char *type; /* Content-Type; static */
     char *body;       /* owned (free()); NULL for no body */
     size_t len;
-    bool has_fd; /* the body is the file @fd, of @len bytes, instead */
-    int fd;      /* owned (close()) while has_fd */
     struct http_hdr hdrs[HTTP_REQ_HDRS_MAX];
     size_t n_hdrs;
+    int fd;           /* >= 0: the body is this file (owned), not body */
+    uint64_t fd_size; /* bytes of fd to send */
 };
 
 struct http_req {
@@ -85,8 +84,8 @@ struct http_req {
     struct http_query *query;     /* parsed by http_req_parse_query() */
     size_t n_query;
     const char *content_type; /* header copies, NULL when absent; arena */
-    const char *if_match;
     const char *if_none_match;
+    const char *if_match;
     bool has_content_length;
     uint64_t content_length;
     bool chunked;                   /* Transfer-Encoding present */
@@ -212,25 +211,16 @@ static inline void http_req_reply(struct http_req *req, int status,
                                   const char *type, char *body, size_t len)
 {
     free(req->resp.body);
-    if (req->resp.has_fd) {
-        (void)close(req->resp.fd);
-        req->resp.has_fd = false;
-    }
     req->resp.status = status;
+    req->resp.fd_size = 0; /* an fd set before stays owned until freed */
     req->resp.type = type;
     req->resp.body = body;
     req->resp.len = len;
 }
 
-/* Answer with @status and the @len bytes of the open file @fd (sent from
- * the descriptor, not copied) of media type @type (static); takes ownership
- * of @fd, replacing any answer set before. */
-static inline void http_req_reply_fd(struct http_req *req, int status,
-                                     const char *type, int fd, uint64_t len)
-{
-    http_req_reply(req, status, type, NULL, (size_t)len);
-    req->resp.has_fd = true;
-    req->resp.fd = fd;
-}
+/* Answer with @status and the @size bytes of open file @fd (taken: closed
+ * once sent or when the request is freed) of media type @type. */
+void http_req_reply_fd(struct http_req *req, int status, const char *type,
+                       int fd, uint64_t size);
 
 #endif /* BANYAN_API_HTTP_REQ_H */

@@ -310,10 +310,10 @@ static enum MHD_Result send_reply(struct http_server *srv,
     if (req->resp.status == 0) {
         http_problem_reply(req, BN_EINTERNAL, "the handler gave no answer");
     }
-    if (req->resp.has_fd) {
-        resp = MHD_create_response_from_fd(req->resp.len, req->resp.fd);
+    if (req->resp.fd >= 0 && req->resp.fd_size > 0) {
+        resp = MHD_create_response_from_fd64(req->resp.fd_size, req->resp.fd);
         if (resp != NULL) {
-            req->resp.has_fd = false; /* libmicrohttpd closes it */
+            req->resp.fd = -1; /* libmicrohttpd closes it */
         }
     } else if (req->resp.body != NULL) {
         resp = MHD_create_response_from_buffer(req->resp.len, req->resp.body,
@@ -368,8 +368,8 @@ static void start(struct http_server *srv, struct MHD_Connection *conn,
     req->method_name = arena_copy(req, method);
     req->method = http_router_method(method);
     req->content_type = arena_copy(req, header(conn, "Content-Type"));
-    req->if_match = arena_copy(req, header(conn, "If-Match"));
     req->if_none_match = arena_copy(req, header(conn, "If-None-Match"));
+    req->if_match = arena_copy(req, header(conn, "If-Match"));
     req->chunked = header(conn, "Transfer-Encoding") != NULL;
     cl = header(conn, "Content-Length");
     if (cl != NULL) {

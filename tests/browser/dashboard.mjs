@@ -11,122 +11,26 @@
 //
 // SPDX-License-Identifier: MIT
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { rmSync } from 'node:fs';
+import { check, curl as curlAt, deadline, expectEq, finish, launch, shot as shotIn, until } from './harness.mjs';
 import { contractSample } from './contract_sample.mjs';
 
 const BASE = process.env.BASE;
 const SHOTS = process.env.SHOTS || 'tests/artifacts/screenshots';
 const BIG_DIR = process.env.BIG_DIR || '/big';
 const BIG_ENTRIES = Number(process.env.BIG_ENTRIES || 5000);
-const STEP_MS = 20000; // the longest one check may take
 
 if (!BASE) {
   console.log('Bail out! BASE is not set');
   process.exit(1);
 }
 rmSync(SHOTS, { recursive: true, force: true });
-mkdirSync(SHOTS, { recursive: true });
 
-let failed = 0;
-function ok(name) {
-  console.log(`ok - browser: ${name}`);
-}
-function notOk(name, why) {
-  failed++;
-  console.log(`not ok - browser: ${name}`);
-  console.log(String(why).split('\n').slice(0, 12).map((l) => `#   ${l}`).join('\n'));
-}
-
-// check NAME FN: FN throws (or its expectation times out) to fail.
-async function check(name, fn) {
-  let timer;
-  try {
-    await Promise.race([
-      fn(),
-      new Promise((_, rej) => {
-        timer = setTimeout(() => rej(new Error(`timed out after ${STEP_MS} ms`)), STEP_MS);
-      }),
-    ]);
-    ok(name);
-    return true;
-  } catch (e) {
-    notOk(name, e.stack || e);
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function expectEq(what, want, got) {
-  if (JSON.stringify(want) !== JSON.stringify(got)) {
-    throw new Error(`${what}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
-  }
-}
-
-// curl, as a user would: returns {status, body (parsed JSON or text)}.
-function curl(method, path, data) {
-  const args = ['-s', '--max-time', '20', '-X', method, '-w', '\n%{http_code}', `${BASE}${path}`];
-  if (data !== undefined) args.push('-H', 'Content-Type: application/json', '-d', JSON.stringify(data));
-  const out = execFileSync('curl', args, { encoding: 'utf8' });
-  const i = out.lastIndexOf('\n');
-  const text = out.slice(0, i);
-  let body = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: Number(out.slice(i + 1)), body };
-}
-
+const curl = (method, path, data) => curlAt(BASE, method, path, data);
+const shot = (page, name) => shotIn(page, SHOTS, name);
 const enc = (p) => p.split('/').map(encodeURIComponent).join('/');
-
-// Polls FN until it returns a truthy value (returned) or time runs out.
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`${what}: still not true (last: ${last})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-// A screenshot of the whole page, or of the screen for long listings.
-async function shot(page, name) {
-  const full = await page.evaluate(() => document.documentElement.scrollHeight < 4000);
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: full });
-}
-
-const deadline = setTimeout(() => {
-  console.log('not ok - browser: the suite ended within its time limit');
-  process.exit(1);
-}, 170000);
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  timeout: 30000,
-});
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-context.setDefaultTimeout(10000);
-const page = await context.newPage();
-const pageErrors = [];
-page.on('pageerror', (e) => pageErrors.push(`uncaught: ${e.message}`));
-page.on('console', (msg) => {
-  // A fetch that answers 404 (/metrics, /api/v1/cluster on a daemon without
-  // them) or 4xx on purpose is logged by Chromium as a failed resource.
-  if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) {
-    pageErrors.push(`console: ${msg.text()}`);
-  }
-});
+const stop = deadline(170000);
+const { browser, page } = await launch();
 
 const cluster = curl('GET', '/api/v1/cluster');
 const metrics = curl('GET', '/metrics');
@@ -154,7 +58,8 @@ await check('the overview shows the leader and this node ready', async () => {
     await page.locator('#cluster-note').filter({ hasText: 'no cluster API' }).waitFor();
     expectEq('node rows', 1, await page.locator('#cluster-nodes tr').count());
   }
-  expectEq('role', ready.body.role, await page.locator('#node-role').textContent());
+  const self = cluster.status === 200 ? cluster.body.nodes.find((n) => n.self) : null;
+  expectEq('role', self ? `leader (${self.role})` : ready.body.role, await page.locator('#node-role').textContent());
   expectEq('health', 'ready', await page.locator('#node-health').textContent());
   if (!(await page.locator('#cluster-nodes .badge.leader').isVisible())) throw new Error('no leader badge');
 });
@@ -457,11 +362,5 @@ await check('a narrow screen (390 px): no sideways scrolling, every page', async
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
-await check('no script error or CSP violation on any page', async () => {
-  if (pageErrors.length > 0) throw new Error(pageErrors.join('\n'));
-});
-
-await browser.close();
-clearTimeout(deadline);
-console.log(`# dashboard.mjs: done, ${failed} failed`);
-process.exitCode = failed > 0 ? 1 : 0;
+stop();
+await finish('dashboard.mjs', browser);

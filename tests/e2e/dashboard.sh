@@ -35,6 +35,22 @@ if [[ ! -f "$E2E_ROOT/web/vendor/uPlot.js" ]]; then
     exit 1
 fi
 
+# node_suite NAME SECONDS SCRIPT [VAR=VALUE...]: runs a node suite with a
+# time limit; its "ok -" and "not ok -" lines count as this suite's, and it
+# must print "# NAME: done".
+node_suite() {
+    local name=$1 secs=$2 script=$3 out=$E2E_TMP/$1.out
+    shift 3
+    env "$@" timeout -k 5 "$secs" node "$script" >"$out" 2>&1 ||
+        echo "# $name exited with status $?" >>"$out"
+    cat "$out"
+    PASS=$((PASS + $(grep -c '^ok - ' "$out" || true)))
+    FAIL=$((FAIL + $(grep -c '^not ok - ' "$out" || true)))
+    if ! grep -q "^# $name: done" "$out"; then
+        not_ok "$name ran to its end within ${secs}s" "$out"
+    fi
+}
+
 # A copy of web/ as the daemon's web_root, with a file outside it and two
 # symlinks: one that stays inside, one that leads out.
 WEB=$E2E_TMP/www/web
@@ -118,14 +134,7 @@ expect_status "... and /healthz" 200 "$B/healthz"
 
 # ---- the parser of /metrics (no daemon involved) ----------------------------
 
-out=$E2E_TMP/prom.out
-if node "$E2E_ROOT/tests/browser/prom_test.mjs" >"$out" 2>&1; then :; fi
-cat "$out"
-PASS=$((PASS + $(grep -c '^ok - ' "$out" || true)))
-FAIL=$((FAIL + $(grep -c '^not ok - ' "$out" || true)))
-if ! grep -q '^# prom_test: done' "$out"; then
-    not_ok "prom_test.mjs ran to its end" "$out"
-fi
+node_suite prom_test 60 "$E2E_ROOT/tests/browser/prom_test.mjs"
 
 # ---- the browser ------------------------------------------------------------
 
@@ -146,16 +155,60 @@ check_eq "$BIG_ENTRIES creates in /big answered 201 (in $((SECONDS - t0)) s)" \
 expect_status "stat /big" 200 "$B/api/v1/paths/big"
 body_is "/big has $BIG_ENTRIES children" '.children == $n' --argjson n "$BIG_ENTRIES"
 
-out=$E2E_TMP/browser.out
-BASE=$B SHOTS=$E2E_ARTIFACTS/screenshots BIG_DIR=/big BIG_ENTRIES=$BIG_ENTRIES \
-    timeout -k 5 "$BROWSER_TIMEOUT" node "$E2E_ROOT/tests/browser/dashboard.mjs" \
-    >"$out" 2>&1 || echo "# dashboard.mjs exited with status $?" >>"$out"
-cat "$out"
-PASS=$((PASS + $(grep -c '^ok - ' "$out" || true)))
-FAIL=$((FAIL + $(grep -c '^not ok - ' "$out" || true)))
-if ! grep -q '^# dashboard.mjs: done' "$out"; then
-    not_ok "dashboard.mjs ran to its end within ${BROWSER_TIMEOUT}s" "$out"
+node_suite dashboard.mjs "$BROWSER_TIMEOUT" "$E2E_ROOT/tests/browser/dashboard.mjs" \
+    BASE="$B" SHOTS="$E2E_ARTIFACTS/screenshots" BIG_DIR=/big BIG_ENTRIES="$BIG_ENTRIES"
+daemon_stop
+
+# ---- a follower of a 3-node cluster -------------------------------------------
+
+# Only with a daemon that forms clusters (--members, issue 3).
+if "$BANYAND" --help 2>&1 | grep -q -- '--members'; then
+    declare -a CP CR CPID
+    MEMBERS=""
+    for i in 1 2 3; do
+        while :; do
+            PORT="" RAFT_PORT=""
+            DAEMON_SEQ=$((DAEMON_SEQ + 1))
+            pick_ports
+            [[ " ${CP[*]} ${CR[*]} " != *" $PORT "* && " ${CP[*]} ${CR[*]} " != *" $RAFT_PORT "* ]] && break
+        done
+        CP[i]=$PORT
+        CR[i]=$RAFT_PORT
+        MEMBERS+="${MEMBERS:+, }$i 127.0.0.1:$PORT 127.0.0.1:$RAFT_PORT"
+    done
+    for i in 1 2 3; do
+        PORT=${CP[i]}
+        daemon_launch_raw --node-id "$i" --data-dir "$E2E_TMP/node$i" \
+            --listen "127.0.0.1:${CP[i]}" --raft-listen "127.0.0.1:${CR[i]}" \
+            --members "$MEMBERS" --set election_timeout_ms=500 \
+            --set heartbeat_timeout_ms=50 --set "web_root=$WEB"
+        CPID[i]=$DAEMON_PID
+    done
+    leader=""
+    deadline=$((SECONDS + 30))
+    while [[ -z "$leader" ]] && ((SECONDS < deadline)); do
+        for i in 1 2 3; do
+            if [[ "$(status_of "http://127.0.0.1:${CP[i]}/readyz")" == 200 ]]; then
+                leader=$i
+            fi
+        done
+        sleep 0.2
+    done
+    if [[ -n "$leader" ]]; then
+        ok "a 3-node cluster elected node $leader"
+        follower=$((leader % 3 + 1))
+        node_suite cluster.mjs 120 "$E2E_ROOT/tests/browser/cluster.mjs" \
+            FOLLOWER="http://127.0.0.1:${CP[follower]}" \
+            LEADER="http://127.0.0.1:${CP[leader]}" SHOTS="$E2E_ARTIFACTS/screenshots"
+    else
+        not_ok "a 3-node cluster elected a leader within 30 s"
+    fi
+    for i in 1 2 3; do
+        DAEMON_PID=${CPID[i]}
+        daemon_stop
+    done
+else
+    echo "# this banyand forms no cluster (no --members): the follower checks do not run"
 fi
 
-daemon_stop
 finish

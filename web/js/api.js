@@ -36,7 +36,15 @@ export function pathUrl(path) {
 // fetch() that throws ApiError for a network failure or an answer that is
 // not 2xx (or 304). Returns the Response.
 export async function request(url, { method = 'GET', body, headers = {}, signal } = {}) {
-  const init = { method, headers: { Accept: `${JSON_TYPE}, application/problem+json`, ...headers }, signal };
+  // A follower answers writes with 307 not_leader and the leader's URL, a
+  // server of another origin that the page may not call: stop there and
+  // say where the leader is instead.
+  const init = {
+    method,
+    headers: { Accept: `${JSON_TYPE}, application/problem+json`, ...headers },
+    signal,
+    redirect: 'manual',
+  };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers['Content-Type'] = JSON_TYPE;
@@ -48,6 +56,7 @@ export async function request(url, { method = 'GET', body, headers = {}, signal 
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, null, `the server did not answer (${e.message})`);
   }
+  if (resp.type === 'opaqueredirect') throw await notLeader();
   if (resp.ok) return resp;
   let problem = null;
   const type = resp.headers.get('Content-Type') || '';
@@ -61,6 +70,29 @@ export async function request(url, { method = 'GET', body, headers = {}, signal 
   throw new ApiError(resp.status, problem, `${resp.status} ${resp.statusText}`);
 }
 
+// The error of a write sent to a follower: the redirect's body cannot be
+// read (it is opaque to the page), so the leader comes from the cluster API.
+async function notLeader() {
+  let detail = 'this node sends changes to the leader, which is another server: open the dashboard of the leader';
+  let leaderUrl = null;
+  try {
+    const resp = await fetch('/api/v1/cluster', { redirect: 'manual' });
+    if (resp.ok) {
+      const cl = await resp.json();
+      const leader = (cl.nodes || []).find((n) => n.id === cl.leader_id);
+      if (leader) {
+        leaderUrl = `http://${leader.http}/`;
+        detail = `node ${leader.id} leads; make changes on its dashboard at ${leaderUrl}`;
+      }
+    }
+  } catch {
+    /* keep the general detail */
+  }
+  const err = new ApiError(307, { title: 'this node is not the leader', code: 'not_leader', detail });
+  err.leaderUrl = leaderUrl;
+  return err;
+}
+
 export async function getJson(url, opts) {
   const resp = await request(url, opts);
   return resp.status === 204 ? null : resp.json();
@@ -68,14 +100,18 @@ export async function getJson(url, opts) {
 
 // Namespace operations (openapi.yaml, tag "paths").
 
-export function stat(path, opts) {
-  return getJson(pathUrl(path), opts);
+// Reads are linearizable: a follower redirects them to the leader
+// (not_leader), unless @stale asks for this node's own copy, which may be
+// a little behind (consistency=stale).
+export function stat(path, { stale = false } = {}, opts) {
+  return getJson(`${pathUrl(path)}${stale ? '?consistency=stale' : ''}`, opts);
 }
 
-export function list(path, { limit, after } = {}, opts) {
+export function list(path, { limit, after, stale = false } = {}, opts) {
   let q = 'list';
   if (limit) q += `&limit=${limit}`;
   if (after != null) q += `&after=${encodeURIComponent(after)}`;
+  if (stale) q += '&consistency=stale';
   return getJson(`${pathUrl(path)}?${q}`, opts);
 }
 

@@ -136,10 +136,12 @@ export function mount(main, path) {
   const ctl = new AbortController();
   const errorBox = h('div', { class: 'error', role: 'alert', hidden: true, id: 'browse-error' });
   const status = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', id: 'browse-status' });
+  const staleNote = h('p', { class: 'notice', id: 'browse-note', hidden: true });
   const body = h('div', { id: 'browse-body' });
   main.replaceChildren(
     h('div', { class: 'page-head' }, h('h1', {}, 'Browse'), breadcrumbs(path)),
     errorBox,
+    staleNote,
     status,
     body,
   );
@@ -149,6 +151,7 @@ export function mount(main, path) {
     cursors: [null], // the "after" of each page seen so far
     page: 0,
     dir: null,
+    stale: false, // a follower: read this node's copy
   };
 
   async function act(fn, message, after) {
@@ -365,11 +368,16 @@ export function mount(main, path) {
 
   async function reload() {
     try {
-      const ino = await api.stat(path, { signal: ctl.signal });
+      const stale = state.stale;
+      const ino = await api.stat(path, { stale }, { signal: ctl.signal });
       if (ino.type !== 'directory') {
         renderFile(ino);
       } else {
-        const page = await api.list(path, { limit: state.pageSize, after: state.cursors[state.page] }, { signal: ctl.signal });
+        const page = await api.list(
+          path,
+          { limit: state.pageSize, after: state.cursors[state.page], stale },
+          { signal: ctl.signal },
+        );
         if (page.entries.length === 0 && state.page > 0) {
           // The page emptied (its entries were deleted): step back.
           state.page--;
@@ -381,6 +389,19 @@ export function mount(main, path) {
       main.dataset.loaded = String(Number(main.dataset.loaded || 0) + 1);
     } catch (e) {
       if (e.name === 'AbortError') return;
+      if (e.code === 'not_leader' && !state.stale) {
+        // A follower: show its own copy, and say where changes go.
+        state.stale = true;
+        staleNote.replaceChildren(
+          'This node is a follower: what you see is its copy of the namespace, which may be a little behind, ',
+          'and changes are made on the leader. ',
+          e.leaderUrl
+            ? h('a', { href: `${e.leaderUrl}${location.hash}`, id: 'leader-link' }, "Open the leader's dashboard")
+            : e.detail,
+        );
+        staleNote.hidden = false;
+        return reload();
+      }
       showError(errorBox, e);
       if (!state.dir) body.replaceChildren(h('p', {}, h('a', { href: hashOf(parentOf(path)) }, 'Go up one level')));
     }

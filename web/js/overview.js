@@ -145,15 +145,15 @@ export function mount(main) {
             'tr',
             { class: n.self ? 'self' : null },
             h('th', { scope: 'row' }, `${n.id}${n.self ? ' (this node)' : ''}`),
-            h('td', {}, n.http),
+            h('td', {}, n.self ? n.http : h('a', { href: `http://${n.http}/`, title: `the dashboard of node ${n.id}` }, n.http)),
             h('td', {}, n.raft),
-            h('td', {}, n.role),
+            h('td', {}, n.state ? `${n.role} · ${n.state}` : n.role),
             h('td', {}, n.leader ? h('span', { class: 'badge leader' }, 'leader') : ''),
             h('td', {}, n.reachable ? h('span', { class: 'badge ok' }, 'reachable') : h('span', { class: 'badge bad' }, 'unreachable')),
             h('td', {}, count(n.term)),
             h('td', {}, count(n.commit_index)),
             h('td', {}, count(n.applied_index)),
-            h('td', {}, n.self ? '—' : `${count(n.last_contact_ms)} ms`),
+            h('td', {}, n.self || n.last_contact_ms == null ? '—' : `${count(n.last_contact_ms)} ms`),
           ),
         );
       }
@@ -237,7 +237,8 @@ export function mount(main) {
       }
       metricsNote.hidden = m != null;
       chartsBox.hidden = m == null;
-      set('node-role', ready.role || (cl ? cl.nodes.find((n) => n.self)?.role : null) || '—');
+      const self = cl ? cl.nodes.find((n) => n.self) : null;
+      set('node-role', self ? `${self.leader ? 'leader' : 'follower'} (${self.role})` : ready.role || '—');
       set('node-health', ready.ready ? 'ready' : `not ready: ${ready.detail}`);
       set('node-applied', count(ready.applied_index ?? (m ? prom.sum(m, 'banyan_raft_applied_index') : null)));
       renderNodes(cl, ready, m);

@@ -31,6 +31,7 @@ await check('a follower: the overview lists every node and the leader', async ()
   await until('the node rows', async () => (await page.locator('#cluster-nodes tr').count()) === cl.nodes.length);
   expectEq('leader', `node ${leader.id} (${leader.http})`, await page.locator('#cluster-leader').textContent());
   expectEq('role', 'follower (voter)', await page.locator('#node-role').textContent());
+  expectEq('health', 'a follower: serves its copy, sends writes to the leader', await page.locator('#node-health').textContent());
   expectEq('leader badges', 1, await page.locator('#cluster-nodes .badge.leader').count());
   const links = await page.locator('#cluster-nodes a').evaluateAll((as) => as.map((a) => a.getAttribute('href')).sort());
   const want = cl.nodes.filter((n) => n.id !== fself).map((n) => `http://${n.http}/`).sort();

@@ -163,7 +163,7 @@ daemon_stop
 
 # Only with a daemon that forms clusters (--members, issue 3).
 if "$BANYAND" --help 2>&1 | grep -q -- '--members'; then
-    declare -a CP CR CPID
+    declare -a CP CR CPID CSEQ
     MEMBERS=""
     for i in 1 2 3; do
         while :; do
@@ -183,6 +183,7 @@ if "$BANYAND" --help 2>&1 | grep -q -- '--members'; then
             --members "$MEMBERS" --set election_timeout_ms=500 \
             --set heartbeat_timeout_ms=50 --set "web_root=$WEB"
         CPID[i]=$DAEMON_PID
+        CSEQ[i]=$DAEMON_SEQ
     done
     leader=""
     deadline=$((SECONDS + 30))
@@ -204,7 +205,7 @@ if "$BANYAND" --help 2>&1 | grep -q -- '--members'; then
         not_ok "a 3-node cluster elected a leader within 30 s"
     fi
     for i in 1 2 3; do
-        DAEMON_PID=${CPID[i]}
+        DAEMON_PID=${CPID[i]} DAEMON_SEQ=${CSEQ[i]}
         daemon_stop
     done
 else

@@ -239,8 +239,15 @@ export function mount(main) {
       chartsBox.hidden = m == null;
       const self = cl ? cl.nodes.find((n) => n.self) : null;
       set('node-role', self ? `${self.leader ? 'leader' : 'follower'} (${self.role})` : ready.role || '—');
-      set('node-health', ready.ready ? 'ready' : `not ready: ${ready.detail}`);
-      set('node-applied', count(ready.applied_index ?? (m ? prom.sum(m, 'banyan_raft_applied_index') : null)));
+      let health = ready.ready ? 'ready' : `not ready: ${ready.detail}`;
+      if (!ready.ready && self && !self.leader && self.reachable && cl.leader_id) {
+        health = 'a follower: serves its copy, sends writes to the leader';
+      }
+      set('node-health', health);
+      set(
+        'node-applied',
+        count(ready.applied_index ?? self?.applied_index ?? (m ? prom.sum(m, 'banyan_raft_applied_index') : null)),
+      );
       renderNodes(cl, ready, m);
       await chartsReady;
       if (m) renderMetrics(m, t);

@@ -74,6 +74,7 @@ API_SRCS := \
 	api/http_cluster.c \
 	api/http_metrics.c \
 	api/http_audit.c \
+	api/http_static.c \
 	api/jsonw.c \
 	api/codec.c
 
@@ -103,7 +104,8 @@ BENCH_BINS := $(BUILD)/tests/bench/loadgen $(BUILD)/tests/bench/bare_http \
 	$(BUILD)/tests/bench/bulkload
 
 .PHONY: all run run-cluster stop-cluster test format lint test-unit test-stress test-tsan \
-	test-e2e lint-openapi bench deps clean check-deps install install-gen uninstall
+	test-e2e lint-openapi bench deps clean check-deps install install-gen uninstall \
+	web-vendor
 
 all: $(BANYAND)
 
@@ -169,7 +171,7 @@ $(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 	libsqlite3-dev libraft-dev libuv1-dev libcmocka-dev libinih-dev \
 	libcurl4-openssl-dev curl jq sqlite3 procps psmisc iproute2 libsystemd-dev \
-	systemd prometheus socat strace
+	systemd prometheus socat strace chromium
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -184,10 +186,22 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 			$$missing >/dev/null || exit 1; \
 	fi
-	@if [ ! -x node_modules/.bin/redocly ]; then \
-		echo "deps: npm ci (OpenAPI linter)"; \
+	@if [ ! -f node_modules/.package-lock.json ] || \
+		[ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		echo "deps: npm ci (OpenAPI linter, chart library, browser driver)"; \
 		npm ci --no-audit --no-fund --loglevel=error >/dev/null || exit 1; \
 	fi
+	$(Q)$(MAKE) --no-print-directory web-vendor
+
+# The dashboard's chart library (uPlot, pinned in package.json), copied
+# from node_modules into web/vendor/ (not in git), where banyand serves it.
+# Compared, not dated: npm gives every file it unpacks the same old mtime.
+web-vendor:
+	@mkdir -p web/vendor
+	$(Q)for f in dist/uPlot.esm.js dist/uPlot.min.css LICENSE; do \
+		src=node_modules/uplot/$$f; dst=web/vendor/uPlot.$${f##*.}; \
+		cmp -s $$src $$dst || cp $$src $$dst || exit 1; \
+	done
 
 # ---- install ----------------------------------------------------------------
 #

@@ -85,6 +85,7 @@ struct http_req {
     struct http_query *query;     /* parsed by http_req_parse_query() */
     size_t n_query;
     const char *content_type; /* header copies, NULL when absent; arena */
+    const char *if_none_match;
     const char *if_match;
     const char *idem_key; /* Idempotency-Key */
     bool has_content_length;

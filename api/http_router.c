@@ -16,6 +16,7 @@
 #include "http_health.h"
 #include "http_metrics.h"
 #include "http_paths.h"
+#include "http_static.h"
 
 #define PATHS_PREFIX "/api/v1/paths"
 
@@ -45,6 +46,10 @@ static const struct http_route routes[] = {
     {HTTP_HEAD, "/readyz", 0, http_health_ready},
     {HTTP_GET, "/metrics", 0, http_metrics_get},
     {HTTP_HEAD, "/metrics", 0, http_metrics_get},
+    {HTTP_GET, "/", 0, http_static_index},
+    {HTTP_HEAD, "/", 0, http_static_index},
+    {HTTP_GET, HTTP_STATIC_PREFIX, HTTP_R_TREE, http_static_file},
+    {HTTP_HEAD, HTTP_STATIC_PREFIX, HTTP_R_TREE, http_static_file},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

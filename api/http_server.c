@@ -48,6 +48,7 @@
 #include "http_metrics.h"
 #include "http_problem.h"
 #include "http_router.h"
+#include "http_static.h"
 
 #define LISTEN_BACKLOG 1024
 #define IDLE_TIMEOUT_S 60 /* an idle keep-alive connection */
@@ -533,6 +534,7 @@ static void start(struct http_server *srv, struct MHD_Connection *conn,
     req->method_name = arena_copy(req, method);
     req->method = http_router_method(method);
     req->content_type = arena_copy(req, header(conn, "Content-Type"));
+    req->if_none_match = arena_copy(req, header(conn, "If-None-Match"));
     req->if_match = arena_copy(req, header(conn, "If-Match"));
     req->idem_key = arena_copy(req, header(conn, "Idempotency-Key"));
     req->chunked = header(conn, "Transfer-Encoding") != NULL;
@@ -806,6 +808,7 @@ int http_server_start(struct http_server **out, const struct http_deps *deps,
     }
     log_info("http", "listening on %s (port %u, %u threads)", cfg->listen,
              srv->port, threads);
+    http_static_check_root(cfg->web_root);
     *out = srv;
     return 0;
 

@@ -54,6 +54,8 @@ static const struct config_option options[] = {
      SZ_GIB, "largest request body accepted"},
     {"request_timeout_ms", "http", CONFIG_U64, F(request_timeout_ms), "10000",
      100, 3600000, "how long a request may wait for its write to apply"},
+    {"web_root", "http", CONFIG_STR, F(web_root), "./web", 1, 4000,
+     "directory of the web dashboard's files, served at /"},
 
     {"raft_listen", "raft", CONFIG_ADDR, F(raft_listen), "127.0.0.1:8421", 1,
      255, "raft address of this node, host:port"},

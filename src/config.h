@@ -31,6 +31,7 @@ struct config {
     uint64_t max_connections;    /* max_connections = 10000 */
     uint64_t max_body_bytes;     /* max_body_bytes = 1MiB */
     uint64_t request_timeout_ms; /* request_timeout_ms = 10000 */
+    char *web_root;              /* web_root = ./web (the dashboard) */
     /* [raft] */
     char *raft_listen;             /* raft_listen = 127.0.0.1:8421 */
     uint64_t election_timeout_ms;  /* election_timeout_ms = 1000 */

@@ -241,7 +241,9 @@ expect_code "POST on the paths root without an action: 404 not_found" 404 not_fo
     -X POST "$B/api/v1/paths" -H "$J" -d '{"to":"/e/f"}'
 expect_code "an unknown route: 404 not_found" 404 not_found "$B/api/v2/paths/d"
 expect_code "a route prefix only: 404 not_found" 404 not_found "$B/api/v1/pathsd"
-expect_code "/: 404 not_found" 404 not_found "$B/"
+# (/ itself is the dashboard: tests/e2e/dashboard.sh.)
+expect_code "a file name outside every route: 404 not_found" 404 not_found \
+    "$B/index.html"
 
 # ---- content types --------------------------------------------------------------
 

@@ -81,6 +81,7 @@ static void test_config_defaults(void **state)
     assert_int_equal(cfg.max_connections, 10000);
     assert_int_equal(cfg.max_body_bytes, 1024 * 1024);
     assert_int_equal(cfg.request_timeout_ms, 10000);
+    assert_string_equal(cfg.web_root, "./web");
     assert_string_equal(cfg.raft_listen, "127.0.0.1:8421");
     assert_int_equal(cfg.election_timeout_ms, 1000);
     assert_int_equal(cfg.heartbeat_timeout_ms, 100);
@@ -115,7 +116,7 @@ static void test_config_table_complete(void **state)
                     o->min <= o->max);
         n++;
     }
-    assert_int_equal(n, 25);
+    assert_int_equal(n, 26);
     assert_null(config_option_find("no_such_key"));
     assert_null(config_option_at(n));
 }

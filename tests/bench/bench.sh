@@ -11,6 +11,12 @@
 # ops/s, p50/p99 latency, ratio to the ceiling, errors; then the daemon's
 # peak RSS (VmHWM).
 #
+# Part 3 (printed after part 1), a 3-node cluster on the same machine:
+# durable creates, linearizable and stale stats on the leader, and stale
+# stats on all three nodes at once; ratios to the same ceiling, and the
+# aims (replicated creates >= 60% of the single node's, linearizable stats
+# >= 80% of stale ones, stale reads served by every node).
+#
 # Part 2, memory against namespace size. bulkload fills a new data dir with
 # BENCH_SMALL files, then another with BENCH_BIG files; banyand starts on
 # each with the same --cache-bytes and serves random stats and random
@@ -33,7 +39,8 @@
 #                          0 skips it
 #   BENCH_CACHE [16MiB]    --cache-bytes of the memory runs
 #   BENCH_MEM_SECONDS [5]  length of each load of a memory run (stat, list)
-#   BENCH_PORT [19420]     first of the five ports used (BENCH_PORT+0..4)
+#   BENCH_PORT [19420]     first of the ports used (BENCH_PORT+0..10)
+#   BENCH_CLUSTER [1]      0 skips part 3, the 3-node cluster
 #   BENCH_BUILD [build/release]  where banyand and the bench tools are
 #   BENCH_OUT [tests/artifacts]  where the report is written
 #   BENCH_KEEP [0]         1 keeps the temporary data dirs and logs
@@ -366,6 +373,112 @@ rep "banyand RSS: $(mib "$RSS_SETUP") MiB after setup," \
     "$(mib "$RSS_END") MiB at the end, peak $(mib "$RSS_PEAK") MiB (VmHWM)"
 stop_banyand "$MAINPID" main
 say "bench: throughput done"
+
+# ---- part 3: a 3-node cluster ------------------------------------------------
+
+# Three nodes on loopback (ports BENCH_PORT+5..+10), the same machine and
+# cores as everything above. Against the leader: durable creates (each
+# answered once a majority has it in its log and the leader applied it),
+# stats with consistency=linearizable (the default: the leader confirms it
+# still leads with one round shared by the reads waiting) and with
+# consistency=stale; then stale stats spread over all three nodes at once.
+if [ "${BENCH_CLUSTER:-1}" = 1 ]; then
+    say "bench: 3-node cluster on :$((PORT + 5))..:$((PORT + 10))"
+    MEMBERS=""
+    for i in 1 2 3; do
+        MEMBERS+="${MEMBERS:+, }$i 127.0.0.1:$((PORT + 3 + 2 * i)) 127.0.0.1:$((PORT + 4 + 2 * i))"
+    done
+    CPIDS=()
+    for i in 1 2 3; do
+        hp=$((PORT + 3 + 2 * i))
+        rp=$((PORT + 4 + 2 * i))
+        port_free "$hp" || die "port $hp is in use (set BENCH_PORT)"
+        port_free "$rp" || die "port $rp is in use (set BENCH_PORT)"
+        "$BANYAND" --node-id "$i" --data-dir "$TMP/cl$i" \
+            --listen "127.0.0.1:$hp" --raft-listen "127.0.0.1:$rp" \
+            --members "$MEMBERS" --log-level warn >"$TMP/cl$i.log" 2>&1 &
+        CPIDS+=($!)
+        PIDS+=($!)
+    done
+    LPORT=""
+    for ((k = 0; k < 300 && -z "$LPORT"; k++)); do
+        for i in 1 2 3; do
+            hp=$((PORT + 3 + 2 * i))
+            if curl -s --max-time 1 "http://127.0.0.1:$hp/readyz" 2>/dev/null |
+                grep -q '"role":"leader"'; then
+                LPORT=$hp
+            fi
+        done
+        [ -n "$LPORT" ] || sleep 0.1
+    done
+    [ -n "$LPORT" ] || die "the 3-node cluster elected no leader in 30 s"
+    SAVED_PORT=$HTTP_PORT
+    HTTP_PORT=$LPORT
+    put /bench '{"type":"directory"}'
+    put /bench/list '{"type":"directory"}'
+    for ((i = 0; i < LIST_CHILDREN; i++)); do
+        put "/bench/list/e$i" '{"type":"file","size":1}'
+    done
+    put /bench/create '{"type":"directory"}'
+    HTTP_PORT=$SAVED_PORT
+    sleep 1 # the followers apply the setup
+    lg cl-create "$LPORT" "$SECS" create /bench/create
+    lg cl-stat-lin "$LPORT" "$SECS" stat /bench/list/e "$LIST_CHILDREN"
+    lg cl-stat-stale "$LPORT" "$SECS" --query consistency=stale \
+        stat /bench/list/e "$LIST_CHILDREN"
+    # Stale reads on every node at once, a third of the connections each.
+    ALL_CONNS=$CONNS
+    CONNS=$(((CONNS + 2) / 3))
+    LGPIDS=()
+    for i in 1 2 3; do
+        lg "cl-stale-n$i" $((PORT + 3 + 2 * i)) "$SECS" \
+            --query consistency=stale stat /bench/list/e "$LIST_CHILDREN" &
+        LGPIDS+=($!)
+    done
+    wait "${LGPIDS[@]}" || true
+    CONNS=$ALL_CONNS
+    rep ""
+    rep "3-node cluster on this machine (ratio = ops/s over the same ceiling)"
+    rep "$(printf '%-16s %6s %10s %9s %9s %7s %8s' operation conns ops/s \
+        'p50 ms' 'p99 ms' ratio errors)"
+    for op in cl-create cl-stat-lin cl-stat-stale cl-stale-n1 cl-stale-n2 \
+        cl-stale-n3; do
+        line=$(jq -r --argjson ceil "$CEIL" --arg name "$op" \
+            '[$name, .conns, .ops_per_s, .p50_ms, .p99_ms,
+              (if $ceil > 0 then .ops_per_s / $ceil else 0 end),
+              (.errors + .bad_status)] | @tsv' "$TMP/$op.json" |
+            awk -F'\t' '{ printf "%-16s %6d %10.0f %9.3f %9.3f %6.1f%% %8d%s",
+                          $1, $2, $3, $4, $5, $6 * 100, $7,
+                          ($7 > 0 || $3 == 0) ? " !" : "" }')
+        case $line in *' !') FLAGGED=$((FLAGGED + 1)) ;; esac
+        rep "$line"
+    done
+    rep "(cl-create: durable creates through the leader; cl-stat-lin and" \
+        "cl-stat-stale: stats on the leader, linearizable (the default) and" \
+        "stale; cl-stale-nI: stale stats on node I, all three at once)"
+    rep "$(jq -r -n --slurpfile c "$TMP/create.json" \
+        --slurpfile rc "$TMP/cl-create.json" \
+        --slurpfile l "$TMP/cl-stat-lin.json" \
+        --slurpfile st "$TMP/cl-stat-stale.json" \
+        --slurpfile n1 "$TMP/cl-stale-n1.json" \
+        --slurpfile n2 "$TMP/cl-stale-n2.json" \
+        --slurpfile n3 "$TMP/cl-stale-n3.json" \
+        'def pct(a; b): if b > 0 then (a / b * 100 | floor) else 0 end;
+         def verdict(p; aim): if p >= aim then "met" else "NOT met" end;
+         pct($rc[0].ops_per_s; $c[0].ops_per_s) as $cp |
+         pct($l[0].ops_per_s; $st[0].ops_per_s) as $lp |
+         ([$n1[0], $n2[0], $n3[0]] | map(.ops_per_s) | add) as $sum |
+         ([$n1[0], $n2[0], $n3[0]] | all(.ops > 0 and .errors + .bad_status == 0)) as $every |
+         "aims: replicated creates \($cp)% of the single node'"'"'s" +
+         " (aim >= 60%: \(verdict($cp; 60))); linearizable stats \($lp)%" +
+         " of stale ones (aim >= 80%: \(verdict($lp; 80))); stale reads" +
+         " served by every node: \(if $every then "yes" else "NO" end)" +
+         " (\($sum | floor) ops/s over the three)"')"
+    for pid in "${CPIDS[@]}"; do
+        stop_banyand "$pid" cluster
+    done
+    say "bench: cluster done"
+fi
 
 # ---- part 2: memory against namespace size ---------------------------------
 

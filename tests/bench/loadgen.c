@@ -87,6 +87,7 @@ static const char *const op_names[] = {
 struct run {
     enum lg_op op;
     const char *arg; /* PATH or PREFIX (namespace path) */
+    const char *query; /* stat: appended as "?query" ("" for none) */
     uint64_t span;   /* stat, statmany, listmany: number of names */
     uint64_t count;  /* delete: number of items */
     unsigned conns;
@@ -343,10 +344,12 @@ static int next_request(struct worker *w, struct conn *c)
     case OP_STAT:
         if (r->span > 0) {
             g = rng_next(&w->rng) % r->span;
-            (void)snprintf(url, sizeof(url), LG_API "%s%llu", r->arg,
-                           (unsigned long long)g);
+            (void)snprintf(url, sizeof(url), LG_API "%s%llu%s%s", r->arg,
+                           (unsigned long long)g, r->query[0] ? "?" : "",
+                           r->query);
         } else {
-            (void)snprintf(url, sizeof(url), LG_API "%s", r->arg);
+            (void)snprintf(url, sizeof(url), LG_API "%s%s%s", r->arg,
+                           r->query[0] ? "?" : "", r->query);
         }
         ok = req_get(c, r->host, url);
         break;
@@ -997,7 +1000,8 @@ static void usage(FILE *out)
         "  --threads N     client threads (1)\n"
         "  --seconds S     length of the run (5)\n"
         "  --grace-ms MS   wait for requests in flight at the end (2000)\n"
-        "  --count N       delete: items to delete\n");
+        "  --count N       delete: items to delete\n"
+        "  --query Q       stat: add ?Q to each URL (consistency=stale)\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -1024,6 +1028,7 @@ static int parse_args(struct run *r, int argc, char **argv)
     r->threads = 1;
     r->seconds = 5.0;
     r->grace_ms = 2000;
+    r->query = "";
     for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         const char *opt = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1060,6 +1065,8 @@ static int parse_args(struct run *r, int argc, char **argv)
             r->grace_ms = (unsigned)v;
         } else if (strcmp(opt, "--count") == 0 && parse_u64(val, &v)) {
             r->count = v;
+        } else if (strcmp(opt, "--query") == 0) {
+            r->query = val;
         } else {
             (void)fprintf(stderr, "loadgen: bad option %s %s\n", opt, val);
             return -1;

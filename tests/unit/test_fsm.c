@@ -15,11 +15,13 @@
 
 #include <cmocka.h>
 
+#include "db.h"
 #include "fsm.h"
 #include "mem.h"
 #include "ns.h"
 #include "ns_fixture.h"
 #include "path.h"
+#include "store.h"
 
 #define T0 1764050000000LL
 
@@ -384,6 +386,232 @@ static void test_fsm_deterministic(void **state)
     fixture_close(&b);
 }
 
+static struct cmd *with_key(struct cmd *c, const char *key)
+{
+    c->flags |= CMD_F_IDEM_KEY;
+    c->idem_key = bn_strdup(key);
+    return c;
+}
+
+static struct cmd *expire(int64_t before, uint64_t keep)
+{
+    struct cmd *c = cmd_new(CMD_IDEM_EXPIRE);
+
+    c->mtime_ms = before;
+    c->size = keep;
+    return c;
+}
+
+/* A write retried with its Idempotency-Key gets the first outcome, not a
+ * second execution; the key with another request is a conflict; expired
+ * and trimmed keys run again; keys survive a restart. */
+static void test_fsm_idempotency(void **state)
+{
+    struct ns_fixture *fx = *state;
+    struct cmd_result *res = NULL;
+    struct inode ino;
+    bn_ino id;
+
+    assert_int_equal(fixture_apply(fx, with_key(fixture_create("/k", INODE_FILE,
+                                                               false),
+                                                "a"),
+                                   T0, &res),
+                     0);
+    assert_false(res->replayed);
+    assert_true(res->has_ino);
+    id = res->ino.id;
+    cmd_result_free(res);
+    assert_int_equal(fixture_apply(fx, with_key(fixture_create("/k", INODE_FILE,
+                                                               false),
+                                                "a"),
+                                   T0 + 10, &res),
+                     0);
+    assert_true(res->replayed);
+    assert_true(res->has_ino);
+    assert_int_equal(res->ino.id, id);
+    cmd_result_free(res);
+    assert_int_equal(fixture_stat(fx, "/", &ino), 0);
+    assert_int_equal(ino.nchildren, 1);
+    inode_clear(&ino);
+    /* The same key with another request. */
+    assert_int_equal(
+        fixture_apply(fx, with_key(fixture_create("/other", INODE_FILE, false),
+                                   "a"),
+                      T0 + 20, NULL),
+        BN_ECONFLICT);
+    assert_int_equal(fixture_stat(fx, "/other", &ino), BN_ENOTFOUND);
+    /* A failure is an outcome too. */
+    assert_int_equal(
+        fixture_apply(fx, with_key(fixture_create("/k", INODE_FILE, false), "b"),
+                      T0 + 30, NULL),
+        BN_EEXIST);
+    assert_int_equal(fixture_apply(fx, fixture_delete("/k", false), T0 + 40,
+                                   NULL),
+                     0);
+    assert_int_equal(fixture_apply(fx,
+                                   with_key(fixture_create("/k", INODE_FILE,
+                                                           false),
+                                            "b"),
+                                   T0 + 50, &res),
+                     BN_EEXIST);
+    assert_true(res->replayed);
+    cmd_result_free(res);
+    assert_int_equal(fixture_stat(fx, "/k", &ino), BN_ENOTFOUND);
+    /* Keys are part of the store: a restart keeps them. */
+    fixture_reopen(fx, 1 << 20);
+    assert_int_equal(fixture_apply(fx,
+                                   with_key(fixture_create("/k", INODE_FILE,
+                                                           false),
+                                            "a"),
+                                   T0 + 60, &res),
+                     0);
+    assert_true(res->replayed);
+    cmd_result_free(res);
+    assert_int_equal(fixture_stat(fx, "/k", &ino), BN_ENOTFOUND);
+    /* Expired by age: "a" and "b" (at T0 and T0 + 30) run again. */
+    assert_int_equal(fixture_apply(fx, expire(T0 + 35, 100), T0 + 70, NULL), 0);
+    assert_int_equal(fixture_apply(fx,
+                                   with_key(fixture_create("/k", INODE_FILE,
+                                                           false),
+                                            "a"),
+                                   T0 + 80, &res),
+                     0);
+    assert_false(res->replayed);
+    cmd_result_free(res);
+    assert_int_equal(fixture_stat(fx, "/k", &ino), 0);
+    inode_clear(&ino);
+    /* Trimmed by count: of k1..k4 the two newest stay. */
+    for (int i = 1; i <= 4; i++) {
+        char key[16];
+        char path[16];
+
+        (void)snprintf(key, sizeof(key), "k%d", i);
+        (void)snprintf(path, sizeof(path), "/f%d", i);
+        assert_int_equal(fixture_apply(fx,
+                                       with_key(fixture_create(path, INODE_FILE,
+                                                               false),
+                                                key),
+                                       T0 + 100 + i, NULL),
+                         0);
+    }
+    assert_int_equal(fixture_apply(fx, expire(0, 2), T0 + 200, NULL), 0);
+    assert_int_equal(fixture_apply(fx,
+                                   with_key(fixture_create("/f4", INODE_FILE,
+                                                           false),
+                                            "k4"),
+                                   T0 + 210, &res),
+                     0);
+    assert_true(res->replayed);
+    cmd_result_free(res);
+    assert_int_equal(
+        fixture_apply(fx, with_key(fixture_create("/f1", INODE_FILE, false),
+                                   "k1"),
+                      T0 + 220, NULL),
+        BN_EEXIST);
+}
+
+static void count_node(void *arg, uint64_t id, const char *http,
+                       const char *raft)
+{
+    int *n = arg;
+
+    assert_true(id == 4);
+    assert_string_equal(http, "127.0.0.1:8450");
+    assert_string_equal(raft, "127.0.0.1:8451");
+    (*n)++;
+}
+
+/* The nodes' addresses are replicated state. */
+static void test_fsm_node_table(void **state)
+{
+    struct ns_fixture *fx = *state;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct cmd *c = cmd_new(CMD_NODE_PUT);
+    int n = 0;
+
+    c->node_id = 4;
+    c->path = bn_strdup("127.0.0.1:8450");
+    c->to = bn_strdup("127.0.0.1:8451");
+    assert_int_equal(fixture_apply(fx, c, T0, NULL), 0);
+    assert_int_equal(store_node_each(fx->st, count_node, &n, errmsg), 0);
+    assert_int_equal(n, 1);
+    c = cmd_new(CMD_NODE_DEL);
+    c->node_id = 4;
+    assert_int_equal(fixture_apply(fx, c, T0, NULL), 0);
+    n = 0;
+    assert_int_equal(store_node_each(fx->st, count_node, &n, errmsg), 0);
+    assert_int_equal(n, 0);
+}
+
+/* The checksum covers the live namespace: equal for equal namespaces
+ * whatever the trash holds; a backup holds the same state; replacing a
+ * store by it gives the same namespace and index. */
+static void test_fsm_checksum_backup_replace(void **state)
+{
+    struct ns_fixture *fx = *state;
+    struct ns_fixture other;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    char copy[400];
+    struct db_checksum a;
+    struct db_checksum b;
+    struct inode ino;
+    uint64_t applied = 0;
+
+    assert_int_equal(fixture_apply(fx, fixture_create("/d/e/f", INODE_FILE,
+                                                      true),
+                                   T0, NULL),
+                     0);
+    assert_int_equal(fixture_apply(fx, fixture_create("/t/u/v", INODE_FILE,
+                                                      true),
+                                   T0, NULL),
+                     0);
+    assert_int_equal(store_checksum(fx->st, &a, errmsg), 0);
+    assert_int_equal(a.inodes, 7);
+    assert_int_equal(a.directories, 5);
+    assert_int_equal(a.applied_index, fx->index);
+    /* Delete /t: its rows wait in the trash; the checksum is that of a
+     * namespace without /t, before and after the reclaim. */
+    assert_int_equal(fixture_apply(fx, fixture_delete("/t", true), T0, NULL),
+                     0);
+    assert_int_equal(store_checksum(fx->st, &a, errmsg), 0);
+    assert_int_equal(a.inodes, 4);
+    assert_int_equal(store_begin(fx->st, errmsg), 0);
+    while (store_reclaim(fx->st, 100, errmsg) > 0) {
+    }
+    assert_int_equal(store_commit(fx->st, true, errmsg), 0);
+    assert_int_equal(store_checksum(fx->st, &b, errmsg), 0);
+    assert_int_equal(b.sum, a.sum);
+    assert_int_equal(b.inodes, a.inodes);
+
+    (void)snprintf(copy, sizeof(copy), "%s/copy.db", fx->dir);
+    assert_int_equal(store_backup(fx->st, copy, &applied, errmsg), 0);
+    assert_int_equal(applied, fx->index);
+
+    fixture_open(&other, 1 << 20);
+    assert_int_equal(fixture_apply(&other, fixture_create("/x", INODE_FILE,
+                                                          false),
+                                   T0, NULL),
+                     0);
+    assert_int_equal(fixture_stat(&other, "/x", &ino), 0);
+    inode_clear(&ino);
+    assert_int_equal(ns_replace_store(other.ns, copy, errmsg), 0);
+    assert_int_equal(store_applied(other.st), fx->index);
+    assert_int_equal(fixture_stat(&other, "/x", &ino), BN_ENOTFOUND);
+    assert_int_equal(fixture_stat(&other, "/d/e/f", &ino), 0);
+    inode_clear(&ino);
+    assert_int_equal(store_checksum(other.st, &b, errmsg), 0);
+    assert_int_equal(b.sum, a.sum);
+    /* A different namespace, a different sum. */
+    other.index = fx->index;
+    assert_int_equal(fixture_apply(&other, fixture_create("/d/g", INODE_FILE,
+                                                          false),
+                                   T0, NULL),
+                     0);
+    assert_int_equal(store_checksum(other.st, &b, errmsg), 0);
+    assert_int_not_equal(b.sum, a.sum);
+    fixture_close(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +628,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fsm_rename_and_recursive_delete,
                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fsm_replay_is_skipped,
+                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_idempotency, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_node_table, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fsm_checksum_backup_replace,
                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fsm_deterministic, fixture_setup,
                                         fixture_teardown),

@@ -1341,18 +1341,34 @@ size_t repl_voter_peers(struct repl *r, char (*http)[CONFIG_ADDR_MAX + 1],
     return n;
 }
 
+bool repl_read_local(struct repl *r)
+{
+    bool alone = false;
+
+    pthread_mutex_lock(&r->mu);
+    if (r->ready && !r->stopping && r->info.role == REPL_LEADER &&
+        r->info.term == atomic_load(&r->term)) {
+        unsigned voters = 0;
+        bool self = false;
+
+        for (size_t i = 0; i < r->info.n_servers; i++) {
+            if (r->info.servers[i].role == REPL_VOTER) {
+                voters++;
+                self = self || r->info.servers[i].id == r->o.node_id;
+            }
+        }
+        alone = self && voters == 1;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return alone;
+}
+
 void repl_read(struct repl *r, repl_done_cb cb, void *arg)
 {
-    char http[1][CONFIG_ADDR_MAX + 1];
-    unsigned need = 1;
-
-    if (repl_leading_term(r) != 0) {
-        (void)repl_voter_peers(r, http, 1, &need);
-        if (need == 0) {
-            /* The only voter: nobody else can lead. */
-            cb(arg, cmd_result_new());
-            return;
-        }
+    if (repl_read_local(r)) {
+        /* The only voter: nobody else can lead. */
+        cb(arg, cmd_result_new());
+        return;
     }
     readidx_wait(r->readidx, cb, arg);
 }

@@ -153,6 +153,10 @@ uint64_t repl_leading_term(struct repl *r);
 size_t repl_voter_peers(struct repl *r, char (*http)[CONFIG_ADDR_MAX + 1],
                         size_t max, unsigned *need);
 
+/* Whether a linearizable read may be served at once: this node is the
+ * ready leader and the only voter. Any thread. */
+bool repl_read_local(struct repl *r);
+
 /* Wait for a linearizable read: @cb gets rc 0 once this node's leadership
  * is confirmed by a round that began after the call (at once when it is
  * the only voter: then @cb runs before this returns), or BN_EUNAVAIL.

@@ -189,7 +189,8 @@ if "$BANYAND" --help 2>&1 | grep -q -- '--members'; then
     deadline=$((SECONDS + 30))
     while [[ -z "$leader" ]] && ((SECONDS < deadline)); do
         for i in 1 2 3; do
-            if [[ "$(status_of "http://127.0.0.1:${CP[i]}/readyz")" == 200 ]]; then
+            if curl -s --max-time 2 "http://127.0.0.1:${CP[i]}/readyz" |
+                jq -e '.role == "leader"' >/dev/null 2>&1; then
                 leader=$i
             fi
         done

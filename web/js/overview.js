@@ -240,7 +240,7 @@ export function mount(main) {
       const self = cl ? cl.nodes.find((n) => n.self) : null;
       set('node-role', self ? `${self.leader ? 'leader' : 'follower'} (${self.role})` : ready.role || '—');
       let health = ready.ready ? 'ready' : `not ready: ${ready.detail}`;
-      if (!ready.ready && self && !self.leader && self.reachable && cl.leader_id) {
+      if (ready.ready && ready.role === 'follower') {
         health = 'a follower: serves its copy, sends writes to the leader';
       }
       set('node-health', health);

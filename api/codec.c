@@ -684,7 +684,7 @@ out:
 
 /* ---- cluster --------------------------------------------------------- */
 
-static const char *state_name(int role)
+const char *codec_state_name(int role)
 {
     switch (role) {
     case REPL_LEADER:
@@ -722,7 +722,7 @@ static json_t *self_object(const struct repl_info *info, const char *http)
 
     set(o, "id", uint_new(info->node_id));
     set(o, "http", str(http));
-    set(o, "state", str(state_name(info->role)));
+    set(o, "state", str(codec_state_name(info->role)));
     set(o, "leader_id", uint_new(info->leader_id));
     set(o, "term", uint_new(info->term));
     set(o, "commit_index", uint_new(info->commit_index));

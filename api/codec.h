@@ -88,6 +88,9 @@ char *codec_checksum_to_json(uint64_t node_id, const struct db_checksum *c,
 /* {"id"[,"http","raft"],"role"}. */
 char *codec_member_to_json(const struct repl_admin_req *m, size_t *len);
 
+/* "leader", "follower", "candidate" or "unavailable" (enum repl_role). */
+const char *codec_state_name(int role);
+
 /* "voter", "standby" or "spare". */
 const char *codec_member_role_name(int role);
 

@@ -12,20 +12,6 @@
 #include "http_problem.h"
 #include "http_server.h"
 
-static const char *role_name(int role)
-{
-    switch (role) {
-    case REPL_LEADER:
-        return "leader";
-    case REPL_FOLLOWER:
-        return "follower";
-    case REPL_CANDIDATE:
-        return "candidate";
-    default:
-        return "unavailable";
-    }
-}
-
 void http_health_live(struct http_req *req)
 {
     size_t len = 0;
@@ -61,6 +47,7 @@ void http_health_ready(struct http_req *req)
         http_problem_reply(req, BN_EUNAVAIL, why);
         return;
     }
-    body = codec_ready_to_json(role_name(info.role), info.applied_index, &len);
+    body = codec_ready_to_json(codec_state_name(info.role), info.applied_index,
+                               &len);
     http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
 }

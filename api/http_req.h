@@ -71,7 +71,7 @@ struct http_resp {
     size_t n_hdrs;
     int fd;           /* >= 0: the body is this file (owned), not body */
     uint64_t fd_size; /* bytes of fd to send */
-    int err; /* the BN_E* code of a problem answer, 0 otherwise */
+    int err;          /* the BN_E* code of a problem answer, 0 otherwise */
 };
 
 struct http_req {

@@ -292,8 +292,7 @@ void http_server_read(struct http_req *req, http_done_fn done)
 {
     struct http_wait *w;
 
-    if (req->srv->deps.repl == NULL ||
-        repl_read_local(req->srv->deps.repl)) {
+    if (req->srv->deps.repl == NULL || repl_read_local(req->srv->deps.repl)) {
         /* Nothing to confirm: serve it now, without a suspension. */
         done(req, cmd_result_new());
         return;

@@ -38,9 +38,14 @@ static const char schema[] =
      * nodes, and the outcomes of recent writes by Idempotency-Key. */
     "CREATE TABLE IF NOT EXISTS nodes (id INTEGER PRIMARY KEY,"
     " http TEXT NOT NULL, raft TEXT NOT NULL);"
+    /* An outcome keeps the inode the write answered with, as it was. */
     "CREATE TABLE IF NOT EXISTS idem (key TEXT PRIMARY KEY,"
     " fp INTEGER NOT NULL, ts INTEGER NOT NULL, rc INTEGER NOT NULL,"
-    " errmsg TEXT NOT NULL, ino INTEGER NOT NULL);"
+    " errmsg TEXT NOT NULL, has_ino INTEGER NOT NULL,"
+    " id INTEGER, parent INTEGER, name TEXT, type INTEGER, mode INTEGER,"
+    " owner TEXT, grp TEXT, size INTEGER, block_size INTEGER, ctime INTEGER,"
+    " mtime INTEGER, atime INTEGER, ttl INTEGER, ttl_action INTEGER,"
+    " pinned INTEGER, nchildren INTEGER, version INTEGER, xattrs BLOB);"
     "CREATE INDEX IF NOT EXISTS idem_ts ON idem(ts, key);";
 
 enum stmt_id {
@@ -107,9 +112,12 @@ static const char *const sql[S_N] = {
                    "VALUES (?1, ?2, ?3)",
     [S_NODE_DEL] = "DELETE FROM nodes WHERE id = ?1",
     [S_NODE_ALL] = "SELECT id, http, raft FROM nodes ORDER BY id",
-    [S_IDEM_GET] = "SELECT fp, rc, errmsg, ino FROM idem WHERE key = ?1",
-    [S_IDEM_PUT] = "INSERT OR REPLACE INTO idem (key, fp, ts, rc, errmsg, ino) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_IDEM_GET] = "SELECT " COLS ", fp, rc, errmsg, has_ino FROM idem "
+                   "WHERE key = ?1",
+    [S_IDEM_PUT] = "INSERT OR REPLACE INTO idem (" COLS ", key, fp, ts, rc, "
+                   "errmsg, has_ino) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                   "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+                   "?21, ?22, ?23, ?24)",
     [S_IDEM_OLD] = "DELETE FROM idem WHERE ts < ?1",
     [S_IDEM_TRIM] = "DELETE FROM idem WHERE key IN (SELECT key FROM idem "
                     "ORDER BY ts, key LIMIT ?1)",
@@ -385,12 +393,12 @@ int db_commit(struct db *db, char errmsg[BN_ERRMSG_SIZE])
     return exec_stmt(db, db->st[S_COMMIT], "commit", errmsg);
 }
 
-int db_put(struct db *db, const struct inode *ino, char errmsg[BN_ERRMSG_SIZE])
+/* Bind @ino to parameters 1..18 of @s (the order of COLS). Returns the
+ * encoded xattrs, which must live until the statement ran (free()). */
+static unsigned char *bind_inode(sqlite3_stmt *s, const struct inode *ino)
 {
-    sqlite3_stmt *s = db->st[S_PUT];
     size_t xlen = 0;
     unsigned char *x = inode_xattrs_encode(ino, &xlen);
-    int rc;
 
     sqlite3_bind_int64(s, 1, (sqlite3_int64)ino->id);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)ino->parent);
@@ -414,7 +422,15 @@ int db_put(struct db *db, const struct inode *ino, char errmsg[BN_ERRMSG_SIZE])
     } else {
         sqlite3_bind_null(s, 18);
     }
-    rc = exec_stmt(db, s, "put", errmsg);
+    return x;
+}
+
+int db_put(struct db *db, const struct inode *ino, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_PUT];
+    unsigned char *x = bind_inode(s, ino);
+    int rc = exec_stmt(db, s, "put", errmsg);
+
     free(x);
     return rc;
 }
@@ -689,16 +705,21 @@ int db_idem_get(struct db *db, const char *key, struct db_idem *out,
     sqlite3_stmt *s = db->st[S_IDEM_GET];
     int rc;
 
+    memset(out, 0, sizeof(*out));
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        const char *msg = (const char *)sqlite3_column_text(s, 2);
+        const char *msg = (const char *)sqlite3_column_text(s, 20);
 
-        out->fp = (uint64_t)sqlite3_column_int64(s, 0);
-        out->rc = sqlite3_column_int(s, 1);
+        out->fp = (uint64_t)sqlite3_column_int64(s, 18);
+        out->rc = sqlite3_column_int(s, 19);
         bn_errmsg_printf(out->errmsg, "%s", msg != NULL ? msg : "");
-        out->ino = (bn_ino)sqlite3_column_int64(s, 3);
-        rc = 0;
+        out->has_ino = sqlite3_column_int(s, 21) != 0;
+        rc = out->has_ino ? read_row(s, &out->ino) : 0;
+        if (rc != 0) {
+            bn_errmsg_printf(errmsg, "idempotency get: bad inode of '%.64s'",
+                             key);
+        }
     } else if (rc == SQLITE_DONE) {
         rc = BN_ENOTFOUND;
     } else {
@@ -713,14 +734,21 @@ int db_idem_put(struct db *db, const char *key, int64_t ts,
                 const struct db_idem *rec, char errmsg[BN_ERRMSG_SIZE])
 {
     sqlite3_stmt *s = db->st[S_IDEM_PUT];
+    unsigned char *x = NULL;
+    int rc;
 
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)rec->fp);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)ts);
-    sqlite3_bind_int(s, 4, rec->rc);
-    sqlite3_bind_text(s, 5, rec->errmsg, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 6, (sqlite3_int64)rec->ino);
-    return exec_stmt(db, s, "idempotency put", errmsg);
+    if (rec->has_ino) {
+        x = bind_inode(s, &rec->ino);
+    }
+    sqlite3_bind_text(s, 19, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 20, (sqlite3_int64)rec->fp);
+    sqlite3_bind_int64(s, 21, (sqlite3_int64)ts);
+    sqlite3_bind_int(s, 22, rec->rc);
+    sqlite3_bind_text(s, 23, rec->errmsg, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 24, rec->has_ino ? 1 : 0);
+    rc = exec_stmt(db, s, "idempotency put", errmsg);
+    free(x);
+    return rc;
 }
 
 int db_idem_expire(struct db *db, int64_t before, uint64_t keep,

@@ -111,7 +111,9 @@ struct db_idem {
     uint64_t fp; /* cmd_fingerprint() of the write */
     int rc;
     char errmsg[BN_ERRMSG_SIZE];
-    bn_ino ino; /* the inode the write returned, 0 for none */
+    bool has_ino;     /* the write answered with an inode: */
+    struct inode ino; /* as it was then; db_idem_get() makes it, the
+                       * caller frees it with inode_clear() */
 };
 
 /* Returns 0, BN_ENOTFOUND or an error. */

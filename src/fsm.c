@@ -162,8 +162,8 @@ static int apply_one(struct fsm *f, const struct cmd *c, int64_t now_ms,
     fp = cmd_fingerprint(c);
     rc = store_idem_get(f->st, c->idem_key, &rec, res->errmsg);
     if (rc == 0) {
-        res->replayed = true;
         if (rec.fp != fp) {
+            inode_clear(&rec.ino);
             bn_errmsg_printf(res->errmsg,
                              "Idempotency-Key '%.64s' was used for a "
                              "different request",
@@ -171,12 +171,12 @@ static int apply_one(struct fsm *f, const struct cmd *c, int64_t now_ms,
             res->rc = BN_ECONFLICT;
             return res->rc;
         }
+        /* The first outcome, with the inode as the first answer had it. */
+        res->replayed = true;
         res->rc = rec.rc;
         bn_errmsg_printf(res->errmsg, "%s", rec.errmsg);
-        if (rec.rc == 0 && rec.ino != 0 &&
-            store_get(f->st, rec.ino, &res->ino, res->errmsg) == 0) {
-            res->has_ino = true;
-        }
+        res->has_ino = rec.has_ino;
+        res->ino = rec.ino;
         return res->rc;
     }
     if (rc != BN_ENOTFOUND) {
@@ -186,10 +186,14 @@ static int apply_one(struct fsm *f, const struct cmd *c, int64_t now_ms,
     if (fatal(rc)) {
         return rc;
     }
+    memset(&rec, 0, sizeof(rec));
     rec.fp = fp;
     rec.rc = res->rc;
     bn_errmsg_printf(rec.errmsg, "%s", res->rc != 0 ? res->errmsg : "");
-    rec.ino = res->rc == 0 && res->has_ino ? res->ino.id : 0;
+    rec.has_ino = res->rc == 0 && res->has_ino;
+    if (rec.has_ino) {
+        rec.ino = res->ino; /* borrowed for the put */
+    }
     rc = store_idem_put(f->st, c->idem_key, now_ms, &rec, res->errmsg);
     return rc != 0 ? rc : res->rc;
 }

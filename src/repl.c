@@ -33,8 +33,8 @@
 #include "httpc.h"
 #include "log.h"
 #include "mem.h"
-#include "readidx.h"
 #include "metrics.h"
+#include "readidx.h"
 #include "store.h"
 #include "ttl.h"
 
@@ -553,6 +553,43 @@ static void expire_queued(struct repl *r, uint64_t now)
 
 /* ---- state, barrier, timeouts (loop thread) ----------------------------- */
 
+static void addresses_done(void *arg, struct cmd_result *res)
+{
+    (void)arg;
+    if (res->rc != 0) {
+        log_warn("repl", "recording node addresses: %s", res->errmsg);
+    }
+    cmd_result_free(res);
+}
+
+/* A new leader puts the addresses it knows from its config (the initial
+ * members and itself) into the replicated node table, so that nodes that
+ * join later without a members list learn them too. */
+static void record_addresses(struct repl *r)
+{
+    struct config_member *m;
+    size_t n;
+
+    pthread_mutex_lock(&r->mu);
+    n = r->n_nodes;
+    m = bn_calloc(n > 0 ? n : 1, sizeof(*m));
+    memcpy(m, r->nodes, n * sizeof(*m));
+    pthread_mutex_unlock(&r->mu);
+    for (size_t i = 0; i < n; i++) {
+        struct cmd *c;
+
+        if (m[i].http[0] == '\0' || m[i].raft[0] == '\0') {
+            continue;
+        }
+        c = cmd_new(CMD_NODE_PUT);
+        c->node_id = m[i].id;
+        c->path = bn_strdup(m[i].http);
+        c->to = bn_strdup(m[i].raft);
+        (void)repl_submit(r, c, addresses_done, r);
+    }
+    free(m);
+}
+
 static void barrier_cb(struct raft_barrier *req, int status)
 {
     struct repl *r = req->data;
@@ -561,6 +598,7 @@ static void barrier_cb(struct raft_barrier *req, int status)
     if (status == 0) {
         r->ready_term = r->raft.current_term;
         r->idem_used = true; /* expire what earlier leaders left */
+        record_addresses(r);
         log_info("repl", "leader of term %llu, applied index %llu",
                  (unsigned long long)r->raft.current_term,
                  (unsigned long long)raft_last_applied(&r->raft));
@@ -662,6 +700,7 @@ static int map_raft(int rv)
     switch (rv) {
     case RAFT_NOTLEADER:
     case RAFT_LEADERSHIPLOST:
+    case RAFT_NOCONNECTION:
         return BN_EUNAVAIL;
     case RAFT_CANTCHANGE:
         return BN_ECONFLICT;

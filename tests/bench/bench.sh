@@ -401,7 +401,8 @@ if [ "${BENCH_CLUSTER:-1}" = 1 ]; then
         PIDS+=($!)
     done
     LPORT=""
-    for ((k = 0; k < 300 && -z "$LPORT"; k++)); do
+    for ((k = 0; k < 300; k++)); do
+        [ -z "$LPORT" ] || break
         for i in 1 2 3; do
             hp=$((PORT + 3 + 2 * i))
             if curl -s --max-time 1 "http://127.0.0.1:$hp/readyz" 2>/dev/null |

@@ -86,10 +86,10 @@ static const char *const op_names[] = {
 /* What the run is, shared read-only by the threads. */
 struct run {
     enum lg_op op;
-    const char *arg; /* PATH or PREFIX (namespace path) */
+    const char *arg;   /* PATH or PREFIX (namespace path) */
     const char *query; /* stat: appended as "?query" ("" for none) */
-    uint64_t span;   /* stat, statmany, listmany: number of names */
-    uint64_t count;  /* delete: number of items */
+    uint64_t span;     /* stat, statmany, listmany: number of names */
+    uint64_t count;    /* delete: number of items */
     unsigned conns;
     unsigned threads;
     double seconds;

@@ -58,16 +58,19 @@ url() {
     printf 'http://127.0.0.1:%s' "${NODE_PORT[$1]}"
 }
 
-# node_launch I [ARG...]: start node I in the background (no wait).
+# node_launch I [ARG...]: start node I in the background (no wait). With
+# NO_MEMBERS=1 the node gets no members list (a node that joins knowing
+# nothing of the cluster).
 node_launch() {
-    local i=$1
+    local i=$1 members=()
     shift
     PORT=${NODE_PORT[i]}
     RAFT_PORT=${NODE_RAFT[i]}
+    [[ "${NO_MEMBERS:-0}" == 1 ]] || members=(--members "$MEMBERS")
     daemon_launch_raw --node-id "$i" --data-dir "${NODE_DIR[i]}" \
         --listen "127.0.0.1:${NODE_PORT[i]}" \
         --raft-listen "127.0.0.1:${NODE_RAFT[i]}" \
-        --members "$MEMBERS" --set election_timeout_ms=500 \
+        "${members[@]}" --set election_timeout_ms=500 \
         --set heartbeat_timeout_ms=50 "${CLUSTER_ARGS[@]}" "$@"
     NODE_PID[i]=$DAEMON_PID
     NODE_LOG[i]=$LOG

@@ -34,7 +34,12 @@ sleep 2
 add_node() {
     local i=$1 L
     NODES=$i
-    node_start "$i" --set join=true
+    # Node 5 knows nothing of the cluster: no members list.
+    if ((i == 5)); then
+        NO_MEMBERS=1 node_start "$i" --set join=true
+    else
+        node_start "$i" --set join=true
+    fi
     L=$(leader_id)
     expect_status "add node $i as a voter" 201 -X POST \
         -H 'Content-Type: application/json' \
@@ -46,6 +51,23 @@ add_node() {
 add_node 4
 add_node 5
 L=$(leader_id)
+ready5=""
+for _ in $(seq 100); do
+    ready5=$(curl -s --max-time 1 "$(url 5)/readyz" | jq -r '.role // empty')
+    [[ -z "$ready5" ]] || break
+    sleep 0.1
+done
+check_eq "node 5, started without members, learns the leader" follower \
+    "$ready5"
+expect_code "... and redirects writes to it" 307 not_leader -X PUT \
+    -H 'Content-Type: application/json' -d '{"type":"file"}' \
+    "$(url 5)/api/v1/paths/load/from5"
+check_eq "... to the leader's address" "$(url "$L")/api/v1/paths/load/from5" \
+    "$(header Location)"
+expect_status "its cluster view knows every node's address" 200 \
+    "$(url 5)/api/v1/cluster"
+body_is "... all five with an HTTP address" \
+    '(.nodes | length) == 5 and all(.nodes[]; .http != "")'
 expect_status "the cluster view" 200 "$(url "$L")/api/v1/cluster"
 body_is "5 voters, all reachable" '(.nodes | length) == 5 and
     all(.nodes[]; .role == "voter" and .reachable)'

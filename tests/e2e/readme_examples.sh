@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 #
 # readme_examples: the curl + jq examples of README.md, run as written, in
-# order, against a fresh daemon.
+# order, against a fresh daemon, then the cluster examples against a fresh
+# 3-node cluster.
 #
 # An example is a ```sh block right after a line "<!-- example -->". Each
 # block runs in its own `bash` with `set -euo pipefail`, with B set to the
@@ -11,23 +12,37 @@
 # output that the commands since the previous "# =>" lines must print, one
 # "# =>" line per output line, compared exactly.
 #
+# A cluster example is a ```sh block right after a line
+# "<!-- cluster-example -->". Those run after the single-node examples, in
+# the same way, against three nodes started with cluster_lib.sh: B1, B2
+# and B3 are the nodes' URLs, and the README's http://127.0.0.1:8410,
+# :8420 and :8430 (what `make run-cluster` prints) are replaced by them.
+#
 # The suite also checks that the examples cover every operation and that
-# no ```sh block that talks to $B is left unmarked (and so untested).
+# no ```sh block that talks to $B (or $B1...) is left unmarked (and so
+# untested).
 #
 # SPDX-License-Identifier: MIT
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/cluster_lib.sh
+. "$(dirname "$0")/cluster_lib.sh"
 
 README=${README:-$E2E_ROOT/README.md}
 README_B=http://127.0.0.1:8420
+# The nodes of `make run-cluster`, as the cluster examples name them.
+README_B1=http://127.0.0.1:8410
+README_B2=http://127.0.0.1:8420
+README_B3=http://127.0.0.1:8430
 BLOCK_TIMEOUT=${BLOCK_TIMEOUT:-60} # seconds for one block
 WORK=$E2E_TMP/readme
 
-# extract: writes each marked block of README.md to $WORK/NNN.sh and its
-# first line number to $WORK/NNN.line; prints "unmarked LINE" for a ```sh
-# block that uses $B without a marker and "orphan LINE" for a marker that
-# is not followed by a ```sh block.
+# extract: writes each block marked "example" of README.md to $WORK/NNN.sh
+# and each block marked "cluster-example" to $WORK/cNNN.sh, with its first
+# line number in $WORK/NNN.line or $WORK/cNNN.line; prints "unmarked
+# LINE" for a ```sh block that uses $B (or $B1...) without a marker and
+# "orphan LINE" for a marker that is not followed by a ```sh block.
 extract() {
     awk -v dir="$WORK" '
         inblock && /^```[ \t]*$/ {
@@ -41,7 +56,8 @@ extract() {
             else if (/\$B|\$\{B\}/) uses_b = 1
             next
         }
-        /^<!-- example -->[ \t]*$/ { armed = NR; next }
+        /^<!-- example -->[ \t]*$/ { armed = NR; kind = ""; next }
+        /^<!-- cluster-example -->[ \t]*$/ { armed = NR; kind = "c"; next }
         /^```sh[ \t]*$/ {
             inblock = 1
             marked = armed > 0
@@ -49,10 +65,10 @@ extract() {
             uses_b = 0
             armed = 0
             if (marked) {
-                n++
-                file = sprintf("%s/%03d.sh", dir, n)
+                id = kind == "c" ? sprintf("c%03d", ++nc) : sprintf("%03d", ++n)
+                file = sprintf("%s/%s.sh", dir, id)
                 printf "" > file
-                line = sprintf("%s/%03d.line", dir, n)
+                line = sprintf("%s/%s.line", dir, id)
                 printf "%d\n", NR + 1 > line
                 close(line)
             }
@@ -68,11 +84,21 @@ extract() {
 # compile BLOCK: turns $WORK/NNN.sh into $WORK/NNN.run, a script that
 # writes the output of step K to $STEP_DIR/K.out, and $WORK/NNN.K.expect
 # for each step that has "# =>" lines (with $WORK/NNN.K.line, the README
-# line of its first "# =>").
+# line of its first "# =>"). The README's addresses become the test's:
+# http://127.0.0.1:8420 becomes $B in a single-node block ($WORK/NNN.sh);
+# :8410, :8420 and :8430 become $B1, $B2 and $B3 in a cluster block
+# ($WORK/cNNN.sh).
 compile() {
     local base=${1%.sh} first
+    local -a subst
     first=$(cat "$base.line")
-    sed "s|$README_B|$B|g" "$1" | awk -v base="$base" -v first="$first" '
+    if [[ "$(basename "$base")" == c* ]]; then
+        subst=(-e "s|$README_B1|$B1|g" -e "s|$README_B2|$B2|g"
+            -e "s|$README_B3|$B3|g")
+    else
+        subst=(-e "s|$README_B|$B|g")
+    fi
+    sed "${subst[@]}" "$1" | awk -v base="$base" -v first="$first" '
         # ":" keeps a step of only comments a valid group.
         function open_step() {
             k++
@@ -137,7 +163,7 @@ run_block() {
     name="README.md:$line"
     STEP_DIR=$base.steps
     mkdir -p "$STEP_DIR"
-    export STEP_DIR B
+    export STEP_DIR B B1 B2 B3
     rc=0
     timeout "$BLOCK_TIMEOUT" bash "$base.run" 2>"$base.err" || rc=$?
     if [[ $rc -eq 0 && ! -s "$base.err" ]]; then
@@ -178,30 +204,43 @@ problems=$(extract)
 while read -r kind where; do
     [[ -n "$kind" ]] || continue
     case $kind in
-    orphan) not_ok "README.md:$where: <!-- example --> is followed by a \`\`\`sh block" ;;
-    unmarked) not_ok "README.md:$where: a \`\`\`sh block that uses \$B is marked <!-- example -->" ;;
+    orphan) not_ok "README.md:$where: <!-- example --> (or <!-- cluster-example -->) is followed by a \`\`\`sh block" ;;
+    unmarked) not_ok "README.md:$where: a \`\`\`sh block that uses \$B is marked <!-- example --> (or <!-- cluster-example -->)" ;;
     esac
 done <<<"$problems"
 
 shopt -s nullglob
 blocks=("$WORK"/[0-9][0-9][0-9].sh)
+cblocks=("$WORK"/c[0-9][0-9][0-9].sh)
 shopt -u nullglob
 if ((${#blocks[@]} == 0)); then
     not_ok "README.md has marked examples"
     finish
 fi
 ok "README.md has ${#blocks[@]} marked examples"
+if ((${#cblocks[@]} == 0)); then
+    not_ok "README.md has marked cluster examples"
+else
+    ok "README.md has ${#cblocks[@]} marked cluster examples"
+fi
+
+# covers FILE: each line "WHAT|PATTERN" of stdin is a check that some
+# example in FILE matches the extended regex PATTERN.
+covers() {
+    local file=$1 what pattern
+    while IFS='|' read -r what pattern; do
+        if grep -Eq -- "$pattern" "$file"; then
+            ok "README shows $what"
+        else
+            not_ok "README shows $what (no example matches /$pattern/)"
+        fi
+    done
+}
 
 # Every operation of the API has an example.
 all=$E2E_TMP/readme-all.sh
 cat "${blocks[@]}" >"$all"
-while IFS='|' read -r what pattern; do
-    if grep -Eq -- "$pattern" "$all"; then
-        ok "README shows $what"
-    else
-        not_ok "README shows $what (no example matches /$pattern/)"
-    fi
-done <<'EOF'
+covers "$all" <<'EOF'
 healthz|\$B/healthz
 readyz|\$B/readyz
 mkdir|-X PUT .*"type":"directory"|-d '\{"type":"directory"\}'
@@ -218,6 +257,24 @@ recursive delete|-X DELETE "?\$B[^ ]*\?recursive=true
 an error|\.code|"code"
 EOF
 
+# And every cluster operation.
+call=$E2E_TMP/readme-cluster.sh
+cat "${cblocks[@]}" /dev/null >"$call"
+covers "$call" <<'EOF'
+readyz on every node|\$b/readyz
+cluster view|curl -s \$B[123]/api/v1/cluster \| jq
+the 307 and its Location|%header\{location\}
+the 307 with curl -si|curl -si 
+a write through a follower with curl -L|curl -s -L -X PUT \$F/
+linearizable read through a follower|curl -s -L \$F/api/v1/paths/
+consistency=stale|consistency=stale
+checksum|/api/v1/cluster/checksum
+Idempotency-Key|Idempotency-Key: 
+Idempotent-Replayed|%header\{idempotent-replayed\}
+transfer|-X POST [^ ]+/api/v1/cluster/transfer
+nodes role change|-X PATCH [^ ]+/api/v1/cluster/nodes/[0-9]+
+EOF
+
 daemon_start
 
 for block in "${blocks[@]}"; do
@@ -226,4 +283,33 @@ for block in "${blocks[@]}"; do
 done
 
 daemon_stop
+
+# ---- the cluster examples -------------------------------------------------
+
+if ((${#cblocks[@]} > 0)); then
+    cluster_init 3
+    cluster_start
+    B1=$(url 1)
+    B2=$(url 2)
+    B3=$(url 3)
+    B=""
+    # As a moment after `make run-cluster`: the followers know the leader,
+    # so every node's /readyz is 200.
+    deadline=$((SECONDS + READY_TIMEOUT))
+    for n in 1 2 3; do
+        while [[ "$(status_of --max-time 2 "$(url "$n")/readyz")" != 200 ]] &&
+            ((SECONDS < deadline)); do
+            sleep 0.1
+        done
+    done
+    check_eq "every node is ready" "200 200 200" \
+        "$(status_of "$B1/readyz") $(status_of "$B2/readyz") $(status_of "$B3/readyz")"
+    for block in "${cblocks[@]}"; do
+        compile "$block"
+        run_block "$block"
+    done
+    for n in 1 2 3; do
+        node_stop "$n"
+    done
+fi
 finish

@@ -412,20 +412,20 @@ static void test_fsm_idempotency(void **state)
     struct inode ino;
     bn_ino id;
 
-    assert_int_equal(fixture_apply(fx, with_key(fixture_create("/k", INODE_FILE,
-                                                               false),
-                                                "a"),
-                                   T0, &res),
-                     0);
+    assert_int_equal(
+        fixture_apply(fx,
+                      with_key(fixture_create("/k", INODE_FILE, false), "a"),
+                      T0, &res),
+        0);
     assert_false(res->replayed);
     assert_true(res->has_ino);
     id = res->ino.id;
     cmd_result_free(res);
-    assert_int_equal(fixture_apply(fx, with_key(fixture_create("/k", INODE_FILE,
-                                                               false),
-                                                "a"),
-                                   T0 + 10, &res),
-                     0);
+    assert_int_equal(
+        fixture_apply(fx,
+                      with_key(fixture_create("/k", INODE_FILE, false), "a"),
+                      T0 + 10, &res),
+        0);
     assert_true(res->replayed);
     assert_true(res->has_ino);
     assert_int_equal(res->ino.id, id);
@@ -435,47 +435,47 @@ static void test_fsm_idempotency(void **state)
     inode_clear(&ino);
     /* The same key with another request. */
     assert_int_equal(
-        fixture_apply(fx, with_key(fixture_create("/other", INODE_FILE, false),
-                                   "a"),
-                      T0 + 20, NULL),
+        fixture_apply(
+            fx, with_key(fixture_create("/other", INODE_FILE, false), "a"),
+            T0 + 20, NULL),
         BN_ECONFLICT);
     assert_int_equal(fixture_stat(fx, "/other", &ino), BN_ENOTFOUND);
     /* A failure is an outcome too. */
     assert_int_equal(
-        fixture_apply(fx, with_key(fixture_create("/k", INODE_FILE, false), "b"),
+        fixture_apply(fx,
+                      with_key(fixture_create("/k", INODE_FILE, false), "b"),
                       T0 + 30, NULL),
         BN_EEXIST);
-    assert_int_equal(fixture_apply(fx, fixture_delete("/k", false), T0 + 40,
-                                   NULL),
-                     0);
-    assert_int_equal(fixture_apply(fx,
-                                   with_key(fixture_create("/k", INODE_FILE,
-                                                           false),
-                                            "b"),
-                                   T0 + 50, &res),
-                     BN_EEXIST);
+    assert_int_equal(
+        fixture_apply(fx, fixture_delete("/k", false), T0 + 40, NULL), 0);
+    assert_int_equal(
+        fixture_apply(fx,
+                      with_key(fixture_create("/k", INODE_FILE, false), "b"),
+                      T0 + 50, &res),
+        BN_EEXIST);
     assert_true(res->replayed);
     cmd_result_free(res);
     assert_int_equal(fixture_stat(fx, "/k", &ino), BN_ENOTFOUND);
     /* Keys are part of the store: a restart keeps them. */
     fixture_reopen(fx, 1 << 20);
-    assert_int_equal(fixture_apply(fx,
-                                   with_key(fixture_create("/k", INODE_FILE,
-                                                           false),
-                                            "a"),
-                                   T0 + 60, &res),
-                     0);
+    assert_int_equal(
+        fixture_apply(fx,
+                      with_key(fixture_create("/k", INODE_FILE, false), "a"),
+                      T0 + 60, &res),
+        0);
     assert_true(res->replayed);
+    /* The inode of the first answer, though /k is gone since. */
+    assert_true(res->has_ino);
+    assert_int_equal(res->ino.id, id);
     cmd_result_free(res);
     assert_int_equal(fixture_stat(fx, "/k", &ino), BN_ENOTFOUND);
     /* Expired by age: "a" and "b" (at T0 and T0 + 30) run again. */
     assert_int_equal(fixture_apply(fx, expire(T0 + 35, 100), T0 + 70, NULL), 0);
-    assert_int_equal(fixture_apply(fx,
-                                   with_key(fixture_create("/k", INODE_FILE,
-                                                           false),
-                                            "a"),
-                                   T0 + 80, &res),
-                     0);
+    assert_int_equal(
+        fixture_apply(fx,
+                      with_key(fixture_create("/k", INODE_FILE, false), "a"),
+                      T0 + 80, &res),
+        0);
     assert_false(res->replayed);
     cmd_result_free(res);
     assert_int_equal(fixture_stat(fx, "/k", &ino), 0);
@@ -487,25 +487,23 @@ static void test_fsm_idempotency(void **state)
 
         (void)snprintf(key, sizeof(key), "k%d", i);
         (void)snprintf(path, sizeof(path), "/f%d", i);
-        assert_int_equal(fixture_apply(fx,
-                                       with_key(fixture_create(path, INODE_FILE,
-                                                               false),
-                                                key),
-                                       T0 + 100 + i, NULL),
-                         0);
+        assert_int_equal(
+            fixture_apply(
+                fx, with_key(fixture_create(path, INODE_FILE, false), key),
+                T0 + 100 + i, NULL),
+            0);
     }
     assert_int_equal(fixture_apply(fx, expire(0, 2), T0 + 200, NULL), 0);
-    assert_int_equal(fixture_apply(fx,
-                                   with_key(fixture_create("/f4", INODE_FILE,
-                                                           false),
-                                            "k4"),
-                                   T0 + 210, &res),
-                     0);
+    assert_int_equal(
+        fixture_apply(fx,
+                      with_key(fixture_create("/f4", INODE_FILE, false), "k4"),
+                      T0 + 210, &res),
+        0);
     assert_true(res->replayed);
     cmd_result_free(res);
     assert_int_equal(
-        fixture_apply(fx, with_key(fixture_create("/f1", INODE_FILE, false),
-                                   "k1"),
+        fixture_apply(fx,
+                      with_key(fixture_create("/f1", INODE_FILE, false), "k1"),
                       T0 + 220, NULL),
         BN_EEXIST);
 }
@@ -557,14 +555,12 @@ static void test_fsm_checksum_backup_replace(void **state)
     struct inode ino;
     uint64_t applied = 0;
 
-    assert_int_equal(fixture_apply(fx, fixture_create("/d/e/f", INODE_FILE,
-                                                      true),
-                                   T0, NULL),
-                     0);
-    assert_int_equal(fixture_apply(fx, fixture_create("/t/u/v", INODE_FILE,
-                                                      true),
-                                   T0, NULL),
-                     0);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/d/e/f", INODE_FILE, true), T0, NULL),
+        0);
+    assert_int_equal(
+        fixture_apply(fx, fixture_create("/t/u/v", INODE_FILE, true), T0, NULL),
+        0);
     assert_int_equal(store_checksum(fx->st, &a, errmsg), 0);
     assert_int_equal(a.inodes, 7);
     assert_int_equal(a.directories, 5);
@@ -588,9 +584,9 @@ static void test_fsm_checksum_backup_replace(void **state)
     assert_int_equal(applied, fx->index);
 
     fixture_open(&other, 1 << 20);
-    assert_int_equal(fixture_apply(&other, fixture_create("/x", INODE_FILE,
-                                                          false),
-                                   T0, NULL),
+    assert_int_equal(fixture_apply(&other,
+                                   fixture_create("/x", INODE_FILE, false), T0,
+                                   NULL),
                      0);
     assert_int_equal(fixture_stat(&other, "/x", &ino), 0);
     inode_clear(&ino);
@@ -603,8 +599,8 @@ static void test_fsm_checksum_backup_replace(void **state)
     assert_int_equal(b.sum, a.sum);
     /* A different namespace, a different sum. */
     other.index = fx->index;
-    assert_int_equal(fixture_apply(&other, fixture_create("/d/g", INODE_FILE,
-                                                          false),
+    assert_int_equal(fixture_apply(&other,
+                                   fixture_create("/d/g", INODE_FILE, false),
                                    T0, NULL),
                      0);
     assert_int_equal(store_checksum(other.st, &b, errmsg), 0);

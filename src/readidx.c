@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "httpc.h"
@@ -45,6 +46,14 @@ struct round {
     unsigned nacks; /* answers that cannot become acks */
     unsigned peers;
 };
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static void answer(struct rwait *w, int rc, const char *why)
 {
@@ -83,10 +92,11 @@ static bool enough(void *arg, size_t i, const struct httpc_result *res)
 static void run_round(struct readidx *ri, struct rwait *w)
 {
     char http[PEERS_MAX][CONFIG_ADDR_MAX + 1];
-    char urls[PEERS_MAX][CONFIG_ADDR_MAX + 64];
+    char urls[PEERS_MAX][CONFIG_ADDR_MAX + 128];
     const char *u[PEERS_MAX];
     struct httpc_result res[PEERS_MAX];
     struct round rd = {0};
+    int64_t t0;
     size_t n;
     size_t count = 0;
 
@@ -99,12 +109,16 @@ static void run_round(struct readidx *ri, struct rwait *w)
         return;
     }
     n = repl_voter_peers(ri->r, http, PEERS_MAX, &rd.need);
+    t0 = mono_us();
     atomic_fetch_add(&ri->rounds, 1);
     if (rd.need > 0) {
         rd.peers = (unsigned)n;
         for (size_t i = 0; i < n; i++) {
             (void)snprintf(urls[i], sizeof(urls[i]),
-                           "http://%.255s/api/v1/cluster/term", http[i]);
+                           "http://%.255s/api/v1/cluster/term?term=%llu"
+                           "&lease_ms=%u",
+                           http[i], (unsigned long long)rd.term,
+                           repl_lease_ms(ri->r));
             u[i] = urls[i];
         }
         httpc_get_many(ri->http, u, n, ri->timeout_ms, enough, &rd, res);
@@ -113,6 +127,7 @@ static void run_round(struct readidx *ri, struct rwait *w)
         }
     }
     if (rd.acks >= rd.need && repl_leading_term(ri->r) == rd.term) {
+        repl_lease_extend(ri->r, rd.term, t0);
         atomic_fetch_add(&ri->reads, count);
         answer(w, 0, NULL);
     } else {
@@ -125,13 +140,27 @@ static void run_round(struct readidx *ri, struct rwait *w)
 static void *readidx_main(void *arg)
 {
     struct readidx *ri = arg;
+    unsigned tick_ms = repl_lease_ms(ri->r) / 8 + 1;
 
     pthread_mutex_lock(&ri->mu);
     for (;;) {
         struct rwait *w;
 
         while (!ri->stop && ri->head == NULL) {
-            pthread_cond_wait(&ri->cv, &ri->mu);
+            struct timespec until;
+
+            if (repl_lease_wanted(ri->r)) {
+                /* Renew the lease while reads use it, ahead of time. */
+                pthread_mutex_unlock(&ri->mu);
+                run_round(ri, NULL);
+                pthread_mutex_lock(&ri->mu);
+                continue;
+            }
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_nsec += (long)tick_ms * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            (void)pthread_cond_timedwait(&ri->cv, &ri->mu, &until);
         }
         w = ri->head;
         ri->head = NULL;
@@ -152,9 +181,14 @@ struct readidx *readidx_new(struct repl *r, unsigned timeout_ms)
 
     ri->r = r;
     ri->timeout_ms = timeout_ms;
+    pthread_condattr_t ca;
+
     ri->http = httpc_new();
     pthread_mutex_init(&ri->mu, NULL);
-    pthread_cond_init(&ri->cv, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&ri->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&ri->thread, NULL, readidx_main, ri) != 0) {
         log_error("readidx", "cannot start the round thread");
         abort();

@@ -15,6 +15,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -119,6 +120,21 @@ struct repl {
     size_t n_nodes;
     _Atomic uint64_t term; /* as persisted (hook_set_term) */
     int (*inner_set_term)(struct raft_io *io, raft_term term);
+    int (*inner_start)(struct raft_io *io, unsigned msecs,
+                       raft_io_tick_cb tick, raft_io_recv_cb recv);
+    raft_io_recv_cb inner_recv;
+    /* Read leases (see repl.h). Leader side: reads are served without a
+     * round until lease_until_us (monotonic) in term lease_term; none
+     * while a leadership transfer runs. Follower side: no vote for
+     * another candidate until vote_block_until_us; votes_in_progress
+     * counts RequestVote messages being handled (repl_grant_lease). */
+    _Atomic int64_t lease_until_us;
+    _Atomic uint64_t lease_term;
+    _Atomic int64_t lease_read_us; /* last read served by the lease */
+    _Atomic bool leases_off;
+    _Atomic int64_t vote_block_until_us;
+    _Atomic int votes_in_progress;
+    _Atomic uint64_t votes_refused;
     struct readidx *readidx;
     bool idem_used;             /* loop: keys may wait to be expired */
     bool idem_waiting;          /* loop: an expiry is in flight */
@@ -140,6 +156,14 @@ static uint64_t now_ms(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static uint64_t mono_ms(void)
@@ -276,6 +300,44 @@ static int fetch_snapshot(void *arg, uint64_t index, uint64_t origin,
         }
     }
     return rc;
+}
+
+static struct repl *repl_of_io(struct raft_io *io)
+{
+    /* io->data belongs to raft: find the repl around the io. */
+    return (struct repl *)(void *)((char *)io - offsetof(struct repl, io));
+}
+
+/* raft_io's receive callback, wrapped: while this node has promised a
+ * leader a read lease, it does not take part in another election (a
+ * dropped RequestVote is a lost message to raft). A transfer's
+ * candidate (disrupt_leader) is let through: the leader that asked for
+ * the transfer stopped using its lease first. */
+static void hook_recv(struct raft_io *io, struct raft_message *m)
+{
+    struct repl *r = repl_of_io(io);
+
+    if (m->type != RAFT_IO_REQUEST_VOTE) {
+        r->inner_recv(io, m);
+        return;
+    }
+    atomic_fetch_add(&r->votes_in_progress, 1);
+    if (!m->request_vote.disrupt_leader &&
+        mono_us() < atomic_load(&r->vote_block_until_us)) {
+        atomic_fetch_add(&r->votes_refused, 1);
+    } else {
+        r->inner_recv(io, m);
+    }
+    atomic_fetch_sub(&r->votes_in_progress, 1);
+}
+
+static int hook_start(struct raft_io *io, unsigned msecs, raft_io_tick_cb tick,
+                      raft_io_recv_cb recv)
+{
+    struct repl *r = repl_of_io(io);
+
+    r->inner_recv = recv;
+    return r->inner_start(io, msecs, tick, hook_recv);
 }
 
 /* raft_io's set_term, wrapped: the term other threads read changes as
@@ -817,6 +879,7 @@ static void transfer_done(struct raft_transfer *req)
     struct repl *r = a->r;
 
     r->transfer_req = NULL;
+    atomic_store(&r->leases_off, false);
     if (raft_state(&r->raft) == RAFT_LEADER) {
         admin_answer(a, BN_EUNAVAIL,
                      "the leadership transfer did not complete; this node "
@@ -896,9 +959,15 @@ static void admin_start(struct repl *r, struct admin *a)
             return;
         }
         a->transfer.data = a;
+        /* No more lease reads here: the new leader will not wait for the
+         * lease to run out. */
+        atomic_store(&r->leases_off, true);
+        atomic_store(&r->lease_until_us, 0);
         rv = raft_transfer(&r->raft, &a->transfer, a->req.id, transfer_done);
         if (rv == 0) {
             r->transfer_req = a;
+        } else {
+            atomic_store(&r->leases_off, false);
         }
         break;
     default:
@@ -1174,6 +1243,11 @@ int repl_start(struct repl **out, const struct repl_options *opts,
     }
     r->inner_set_term = r->io.set_term;
     r->io.set_term = hook_set_term;
+    r->inner_start = r->io.start;
+    r->io.start = hook_start;
+    /* Before a crash this node may have promised a lease: keep it. */
+    atomic_store(&r->vote_block_until_us,
+                 mono_us() + (int64_t)opts->election_timeout_ms * 1000);
     rv = raft_init(&r->raft, &r->io, fsm_raft(r->fsm), opts->node_id,
                    r->address);
     if (rv != 0) {
@@ -1397,9 +1471,65 @@ bool repl_read_local(struct repl *r)
             }
         }
         alone = self && voters == 1;
+        if (!alone && !atomic_load(&r->leases_off) &&
+            atomic_load(&r->lease_term) == r->info.term) {
+            int64_t now = mono_us();
+
+            if (now < atomic_load(&r->lease_until_us)) {
+                atomic_store(&r->lease_read_us, now);
+                alone = true; /* nobody else can lead until the lease ends */
+            }
+        }
     }
     pthread_mutex_unlock(&r->mu);
     return alone;
+}
+
+unsigned repl_lease_ms(struct repl *r)
+{
+    return r->o.election_timeout_ms;
+}
+
+void repl_lease_extend(struct repl *r, uint64_t term, int64_t round_start_us)
+{
+    /* Followers count the lease from when the grant reached them, which is
+     * after the round began; keep a tenth for clock rate drift. */
+    int64_t until = round_start_us + (int64_t)r->o.election_timeout_ms * 900;
+
+    if (atomic_load(&r->leases_off) || term != atomic_load(&r->term)) {
+        return;
+    }
+    atomic_store(&r->lease_term, term);
+    if (until > atomic_load(&r->lease_until_us)) {
+        atomic_store(&r->lease_until_us, until);
+    }
+}
+
+bool repl_lease_wanted(struct repl *r)
+{
+    int64_t now = mono_us();
+    int64_t half = (int64_t)r->o.election_timeout_ms * 500;
+
+    /* Renew while reads use the lease, before they would have to wait. */
+    return now - atomic_load(&r->lease_read_us) < 2 * half &&
+           atomic_load(&r->lease_until_us) - now < half;
+}
+
+uint64_t repl_grant_lease(struct repl *r, uint64_t term, unsigned ms)
+{
+    uint64_t now_term;
+
+    if (term != atomic_load(&r->term)) {
+        return atomic_load(&r->term);
+    }
+    atomic_store(&r->vote_block_until_us, mono_us() + (int64_t)ms * 1000);
+    /* A vote being handled right now may have missed the block: wait for
+     * it, then answer with the term it left. */
+    while (atomic_load(&r->votes_in_progress) != 0) {
+        sched_yield();
+    }
+    now_term = atomic_load(&r->term);
+    return now_term;
 }
 
 void repl_read(struct repl *r, repl_done_cb cb, void *arg)

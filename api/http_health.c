@@ -23,7 +23,7 @@ void http_health_live(struct http_req *req)
 void http_health_ready(struct http_req *req)
 {
     struct repl *repl = req->deps->repl;
-    struct repl_info info;
+    struct repl_info info = {0};
     size_t len = 0;
     char *body;
 

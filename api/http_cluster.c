@@ -207,14 +207,18 @@ static void done_member(struct http_req *req, struct cmd_result *res)
 static void done_transfer(struct http_req *req, struct cmd_result *res)
 {
     const struct repl_admin_req *ar = req->ctx;
+    uint64_t leader = 0;
     size_t len = 0;
     char *body;
 
     if (res->rc != 0) {
         http_problem_reply(req, res->rc, res->errmsg);
     } else {
-        body = codec_term_to_json(repl_current_term(req->deps->repl), ar->id,
-                                  &len);
+        /* The new leader when this node has heard from it already, else
+         * the one asked for (0: raft's pick, not known yet). */
+        (void)repl_role(req->deps->repl, &leader, NULL);
+        body = codec_term_to_json(repl_current_term(req->deps->repl),
+                                  leader != 0 ? leader : ar->id, &len);
         http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
     }
     cmd_result_free(res);

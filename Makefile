@@ -104,7 +104,7 @@ BENCH_BINS := $(BUILD)/tests/bench/loadgen $(BUILD)/tests/bench/bare_http \
 	$(BUILD)/tests/bench/bulkload
 
 .PHONY: all run run-cluster stop-cluster test format lint test-unit test-stress test-tsan \
-	test-e2e lint-openapi bench deps clean check-deps install install-gen uninstall \
+	test-e2e lint-openapi lint-c bench deps clean check-deps install install-gen uninstall \
 	web-vendor
 
 all: $(BANYAND)
@@ -171,7 +171,7 @@ $(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 	libsqlite3-dev libraft-dev libuv1-dev libcmocka-dev libinih-dev \
 	libcurl4-openssl-dev curl jq sqlite3 procps psmisc iproute2 libsystemd-dev \
-	systemd prometheus socat strace chromium
+	systemd prometheus socat strace chromium clang-format cppcheck
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -335,7 +335,10 @@ format:
 
 # Style and static checks (STYLE.md): the formatter, cppcheck, the OpenAPI
 # linter.
-lint: lint-openapi
+lint: lint-openapi lint-c
+
+# The C half of lint; make test runs it too (tests/run.sh lint).
+lint-c:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --enable=warning,performance,portability --inline-suppr \
 		--error-exitcode=1 -q -D_GNU_SOURCE -Isrc -Iapi src api

@@ -7,7 +7,8 @@
 #   tests/run.sh                 everything: unit, stress, lint, e2e
 #   tests/run.sh unit            the cmocka unit tests (build/asan)
 #   tests/run.sh stress          the stress test under ASan and TSan
-#   tests/run.sh lint            the OpenAPI lint (make lint-openapi)
+#   tests/run.sh lint            the OpenAPI lint and the C lint (make
+#                                lint-openapi, make lint-c)
 #   tests/run.sh e2e [NAME...]   the end-to-end suites tests/e2e/NAME.sh
 #                                (all of them when no NAME is given)
 #
@@ -188,6 +189,15 @@ run_lint() {
     else
         FAIL=$((FAIL + 1))
         summary "lint openapi: FAILED, exit $RC$([[ $RC == 124 ]] && echo ' (timed out)')"
+    fi
+    banner "lint: C sources (make lint-c: clang-format, cppcheck)"
+    run_bounded "$LINT_TIMEOUT" "$WORK/lint-c.out" make --no-print-directory lint-c
+    if [[ "$RC" == 0 ]]; then
+        PASS=$((PASS + 1))
+        summary "lint c: ok"
+    else
+        FAIL=$((FAIL + 1))
+        summary "lint c: FAILED, exit $RC$([[ $RC == 124 ]] && echo ' (timed out)')"
     fi
 }
 

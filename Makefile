@@ -61,7 +61,11 @@ CORE_SRCS := \
 	src/readidx.c \
 	src/repl.c \
 	src/metrics.c \
-	src/audit.c
+	src/audit.c \
+	src/ufs.c \
+	src/ufs_local.c \
+	src/mount.c \
+	src/usync.c
 
 # The HTTP surface.
 API_SRCS := \
@@ -70,6 +74,7 @@ API_SRCS := \
 	api/http_req.c \
 	api/http_problem.c \
 	api/http_paths.c \
+	api/http_mounts.c \
 	api/http_health.c \
 	api/http_cluster.c \
 	api/http_metrics.c \

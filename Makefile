@@ -97,7 +97,9 @@ UNIT_TESTS := \
 	test_ttl \
 	test_datadir \
 	test_codec \
-	test_metrics
+	test_metrics \
+	test_ufs \
+	test_usync
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)
@@ -148,7 +150,11 @@ $(eval $(call unit_test,test_datadir,$(BASE_OBJS) $(O)/datadir.o))
 $(eval $(call unit_test,test_metrics,$(BASE_OBJS) $(O)/metrics.o $(O)/audit.o))
 $(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
 	$(O)/config.o $(BUILD)/api/codec.o $(BUILD)/api/jsonw.o \
-	$(BUILD)/api/http_problem.o))
+	$(BUILD)/api/http_problem.o $(O)/mount.o $(O)/ufs.o $(O)/ufs_local.o \
+	$(O)/cache.o $(O)/db.o $(O)/store.o $(O)/lock.o))
+$(eval $(call unit_test,test_ufs,$(BASE_OBJS) $(O)/inode.o $(O)/ufs.o \
+	$(O)/ufs_local.o))
+$(eval $(call unit_test,test_usync,$(CORE_OBJS) $(FIXTURE_OBJS)))
 
 # The linearizability checker and history recorder of the cluster tests.
 include tests/lin/lin.mk

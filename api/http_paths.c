@@ -428,15 +428,18 @@ static void post_sync(struct http_req *req, const char *raw)
     if (rc == 0) {
         rc = http_req_query_bool(req, "recursive", false, &recursive, errmsg);
     }
-    if (rc == 0 && !mount_resolve(req->deps->mounts, req->target, &m, NULL)) {
-        bn_errmsg_printf(errmsg, "%.200s is not under a mount", req->target);
-        rc = BN_ENOTMOUNT;
-    }
     if (rc != 0) {
         fail(req, rc, "sync", req->target, errmsg);
         return;
     }
-    if (!http_server_redirect(req)) {
+    /* The leader's mount table decides (a follower's may lag). */
+    if (http_server_redirect(req)) {
+        return;
+    }
+    if (!mount_resolve(req->deps->mounts, req->target, &m, NULL)) {
+        bn_errmsg_printf(errmsg, "%.200s is not under a mount", req->target);
+        fail(req, BN_ENOTMOUNT, "sync", req->target, errmsg);
+    } else {
         usync_ctx_of(req, &ctx);
         rc = usync_path(&ctx, &m, req->target, recursive, &st, errmsg);
         if (rc != 0) {

@@ -685,25 +685,56 @@ int codec_decode_setattr(const char *body, size_t len, size_t max,
     return rc;
 }
 
+/* BN_EINVAL when @obj has a member not named in @keys (NULL-terminated). */
+static int only_keys(json_t *obj, const char *const *keys,
+                     char errmsg[BN_ERRMSG_SIZE])
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v)
+    {
+        size_t i = 0;
+
+        while (keys[i] != NULL && strcmp(keys[i], key) != 0) {
+            i++;
+        }
+        if (keys[i] == NULL) {
+            bn_errmsg_printf(errmsg, "unknown field '%.*s'", FIELD_QUOTE_MAX,
+                             key);
+            return BN_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* load_object(), then only_keys(): an object with no other members. */
+static int load_keyed(const char *body, size_t len, size_t max,
+                      const char *const *keys, json_t **out,
+                      char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc = load_object(body, len, max, out, errmsg);
+
+    if (rc == 0) {
+        rc = only_keys(*out, keys, errmsg);
+        if (rc != 0) {
+            json_decref(*out);
+            *out = NULL;
+        }
+    }
+    return rc;
+}
+
 int codec_decode_rename(const char *body, size_t len, size_t max,
                         struct path *to, char errmsg[BN_ERRMSG_SIZE])
 {
+    static const char *const keys[] = {"to", NULL};
     json_t *obj;
     json_t *v;
-    const char *key;
-    int rc = load_object(body, len, max, &obj, errmsg);
+    int rc = load_keyed(body, len, max, keys, &obj, errmsg);
 
     if (rc != 0) {
         return rc;
-    }
-    json_object_foreach(obj, key, v)
-    {
-        if (strcmp(key, "to") != 0) {
-            bn_errmsg_printf(errmsg, "unknown field '%.*s'", FIELD_QUOTE_MAX,
-                             key);
-            rc = BN_EINVAL;
-            goto out;
-        }
     }
     v = json_object_get(obj, "to");
     if (v == NULL) {
@@ -718,7 +749,6 @@ int codec_decode_rename(const char *body, size_t len, size_t max,
             rc = BN_EINVALPATH;
         }
     }
-out:
     json_decref(obj);
     return rc;
 }
@@ -1036,25 +1066,16 @@ int codec_decode_mount(const char *body, size_t len, size_t max,
                        struct path *path, char **ufs, bool *read_only,
                        char errmsg[BN_ERRMSG_SIZE])
 {
+    static const char *const keys[] = {"path", "ufs", "read_only", NULL};
     json_t *obj;
     json_t *v;
-    const char *key;
-    int rc = load_object(body, len, max, &obj, errmsg);
+    int rc;
 
     *ufs = NULL;
     *read_only = false;
+    rc = load_keyed(body, len, max, keys, &obj, errmsg);
     if (rc != 0) {
         return rc;
-    }
-    json_object_foreach(obj, key, v)
-    {
-        if (strcmp(key, "path") != 0 && strcmp(key, "ufs") != 0 &&
-            strcmp(key, "read_only") != 0) {
-            bn_errmsg_printf(errmsg, "unknown field '%.*s'", FIELD_QUOTE_MAX,
-                             key);
-            rc = BN_EINVAL;
-            goto out;
-        }
     }
     v = json_object_get(obj, "read_only");
     if (v != NULL && !json_is_boolean(v)) {

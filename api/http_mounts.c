@@ -15,6 +15,7 @@
 #include "../src/path.h"
 #include "../src/ufs.h"
 #include "codec.h"
+#include "http_paths.h"
 #include "http_problem.h"
 #include "http_server.h"
 
@@ -119,19 +120,10 @@ void http_mounts_remove(struct http_req *req)
     char errmsg[BN_ERRMSG_SIZE] = "";
     struct path p = {0};
     struct cmd *c;
-    char *dec;
-    size_t len;
-    int rc = http_req_decode_path(req, req->rest, &dec, &len, errmsg);
 
-    if (rc == 0) {
-        rc = path_parse(dec, len, &p, errmsg);
-    }
-    if (rc != 0) {
-        bn_errmsg_wrapf(errmsg, "invalid path");
-        http_problem_reply(req, BN_EINVALPATH, errmsg);
+    if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
-    req->target = http_req_strndup(req, p.norm, strlen(p.norm));
     if (!mount_find(req->deps->mounts, p.norm, NULL)) {
         bn_errmsg_printf(errmsg, "unmount %.200s: not a mount point", p.norm);
         http_problem_reply(req, BN_ENOTMOUNT, errmsg);

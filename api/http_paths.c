@@ -53,9 +53,8 @@ static void fail(struct http_req *req, int rc, const char *op, const char *path,
     http_problem_reply(req, rc, errmsg);
 }
 
-/* Decode and normalise the path in the raw URL tail @raw into @p. */
-static int parse_target(struct http_req *req, const char *raw, struct path *p,
-                        char errmsg[BN_ERRMSG_SIZE])
+int http_paths_parse_target(struct http_req *req, const char *raw,
+                            struct path *p, char errmsg[BN_ERRMSG_SIZE])
 {
     char *dec;
     size_t len;
@@ -420,7 +419,7 @@ static void post_sync(struct http_req *req, const char *raw)
     char *body;
     int rc;
 
-    if (parse_target(req, raw, &p, errmsg) != 0) {
+    if (http_paths_parse_target(req, raw, &p, errmsg) != 0) {
         return;
     }
     path_clear(&p);
@@ -544,7 +543,7 @@ void http_paths_get(struct http_req *req)
     bool stale = false;
     int rc;
 
-    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+    if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
     path_clear(&p);
@@ -636,7 +635,7 @@ void http_paths_put(struct http_req *req)
     bool recursive = false;
     int rc;
 
-    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+    if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
     c = cmd_new(CMD_CREATE);
@@ -708,7 +707,7 @@ void http_paths_patch(struct http_req *req)
     struct cmd *c;
     int rc;
 
-    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+    if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
     c = cmd_new(CMD_SETATTR);
@@ -747,7 +746,7 @@ void http_paths_delete(struct http_req *req)
     bool recursive = false;
     int rc;
 
-    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+    if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
     c = cmd_new(CMD_DELETE);
@@ -803,7 +802,7 @@ static void post_rename(struct http_req *req, const char *raw_src)
     struct cmd *c;
     int rc;
 
-    if (parse_target(req, raw_src, &src, errmsg) != 0) {
+    if (http_paths_parse_target(req, raw_src, &src, errmsg) != 0) {
         return;
     }
     c = cmd_new(CMD_RENAME);

@@ -18,6 +18,17 @@ mkdir -p "$U/small" "$U/big"
 for i in $(seq 1 200); do : >"$U/small/f$i"; done
 (cd "$U/big" && seq -f 'g%05.0f' 1 20000 | xargs touch)
 
+# converged DESC: every running node at one index with one checksum.
+converged() {
+    local sums
+    if sums=$(wait_converged 30); then
+        ok "$1"
+    else
+        not_ok "$1"
+    fi
+    echo "$sums" | sed 's/^/# /'
+}
+
 cluster_init 3
 cluster_start
 L=$(leader_id)
@@ -32,12 +43,7 @@ expect_status "a follower redirects a sync" 307 -X POST \
 expect_status "sync /m/small on the leader" 200 -X POST \
     "$(url "$L")/api/v1/paths/m/small/sync?recursive=true"
 body_is "... 200 created (and small itself)" '.created == 201'
-if sums=$(wait_converged 30); then
-    ok "the nodes converge after the sync"
-else
-    not_ok "the nodes converge after the sync"
-fi
-echo "$sums" | sed 's/^/# /'
+converged "the nodes converge after the sync"
 for ((i = 1; i <= NODES; i++)); do
     expect_status "node $i lists the mount" 200 "$(url "$i")/api/v1/mounts"
     body_is "... /m" '[.mounts[].path] == ["/m"]'
@@ -74,12 +80,7 @@ expect_status "the new leader syncs /m/big" 200 -X POST \
 expect_status "a second sync finds nothing more" 200 -X POST \
     "$(url "$N")/api/v1/paths/m/big/sync"
 body_is "... no change" '.created == 0 and .deleted == 0 and .updated == 0'
-if sums=$(wait_converged 30); then
-    ok "the running nodes converge"
-else
-    not_ok "the running nodes converge"
-fi
-echo "$sums" | sed 's/^/# /'
+converged "the running nodes converge"
 for ((i = 1; i <= NODES; i++)); do
     [[ -n "${NODE_PID[i]}" ]] || continue
     check_eq "node $i holds the 20000 entries of /m/big" 20000 \

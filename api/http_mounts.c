@@ -124,6 +124,11 @@ void http_mounts_remove(struct http_req *req)
     if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
+    /* The leader's table decides (a follower's may lag). */
+    if (http_server_redirect(req)) {
+        path_clear(&p);
+        return;
+    }
     if (!mount_find(req->deps->mounts, p.norm, NULL)) {
         bn_errmsg_printf(errmsg, "unmount %.200s: not a mount point", p.norm);
         http_problem_reply(req, BN_ENOTMOUNT, errmsg);

@@ -259,6 +259,20 @@ static int ufs_mkdirs(struct ufs *u, const char *rel,
     return rc;
 }
 
+/* Load the parent of @path from the under storage when the namespace
+ * does not hold it yet. */
+static int load_parent(const struct usync_ctx *ctx, const struct mount_info *m,
+                       const char *path, char errmsg[BN_ERRMSG_SIZE])
+{
+    char *parent = bn_strdup(path);
+    int rc;
+
+    *strrchr(parent, '/') = '\0';
+    rc = usync_load(ctx, m, parent[0] != '\0' ? parent : "/", errmsg);
+    free(parent);
+    return rc;
+}
+
 /* Gate a write of command @c under a mount: redirect a follower, refuse a
  * read-only mount or a cross-mount rename or a write over a mount point,
  * and (write_type through) make the change in the under storage first.
@@ -330,13 +344,12 @@ static int mount_before_write(struct http_req *req, struct cmd *c)
      * first, so both sides agree before the change. */
     usync_ctx_of(req, &ctx);
     if (c->op == CMD_CREATE) {
-        char *parent = bn_strdup(c->path);
-
-        *strrchr(parent, '/') = '\0';
-        rc = usync_load(&ctx, &m, parent[0] != '\0' ? parent : "/", errmsg);
-        free(parent);
+        rc = load_parent(&ctx, &m, c->path, errmsg);
     } else {
         rc = usync_load(&ctx, &m, c->path, errmsg);
+    }
+    if (rc == 0 && c->op == CMD_RENAME) {
+        rc = load_parent(&ctx, &m, c->to, errmsg);
     }
     if (rc != 0) {
         goto out;

@@ -106,6 +106,14 @@ expect_status "rename /data/made/f to /data/g is 200" 200 -X POST \
     "$P/data/made/f/rename" -H "$J" -d '{"to":"/data/g"}'
 check "... moved on disk" test -f "$U1/g"
 check "... not at the old place" test ! -e "$U1/made/f"
+mkdir "$U1/behind"
+expect_status "rename into a directory banyan has not seen is 200" 200 \
+    -X POST "$P/data/g/rename" -H "$J" -d '{"to":"/data/behind/g"}'
+check "... moved on disk" test -f "$U1/behind/g"
+expect_status "... and in the namespace" 200 "$P/data/behind/g"
+expect_status "rename it back" 200 -X POST "$P/data/behind/g/rename" -H "$J" \
+    -d '{"to":"/data/g"}'
+rmdir "$U1/behind"
 expect_status "delete /data/g is 204" 204 -X DELETE "$P/data/g"
 check "... gone from disk" test ! -e "$U1/g"
 expect_status "delete recursive /data/x is 204" 204 -X DELETE \

@@ -46,7 +46,7 @@ struct ufs;
 struct ufs_ops {
     const char *scheme;
     /* Check @uri (whose scheme is this driver's), that its root exists and
-     * is a directory; *root gets the canonical URI (a new string). */
+     * is a directory; *canon gets the canonical URI (a new string). */
     int (*open)(const char *uri, void **h, char **canon,
                 char errmsg[BN_ERRMSG_SIZE]);
     void (*close)(void *h);

@@ -61,7 +61,11 @@ CORE_SRCS := \
 	src/readidx.c \
 	src/repl.c \
 	src/metrics.c \
-	src/audit.c
+	src/audit.c \
+	src/ufs.c \
+	src/ufs_local.c \
+	src/mount.c \
+	src/usync.c
 
 # The HTTP surface.
 API_SRCS := \
@@ -70,6 +74,7 @@ API_SRCS := \
 	api/http_req.c \
 	api/http_problem.c \
 	api/http_paths.c \
+	api/http_mounts.c \
 	api/http_health.c \
 	api/http_cluster.c \
 	api/http_metrics.c \
@@ -92,7 +97,9 @@ UNIT_TESTS := \
 	test_ttl \
 	test_datadir \
 	test_codec \
-	test_metrics
+	test_metrics \
+	test_ufs \
+	test_usync
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)
@@ -143,7 +150,11 @@ $(eval $(call unit_test,test_datadir,$(BASE_OBJS) $(O)/datadir.o))
 $(eval $(call unit_test,test_metrics,$(BASE_OBJS) $(O)/metrics.o $(O)/audit.o))
 $(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
 	$(O)/config.o $(BUILD)/api/codec.o $(BUILD)/api/jsonw.o \
-	$(BUILD)/api/http_problem.o))
+	$(BUILD)/api/http_problem.o $(O)/mount.o $(O)/ufs.o $(O)/ufs_local.o \
+	$(O)/cache.o $(O)/db.o $(O)/store.o $(O)/lock.o))
+$(eval $(call unit_test,test_ufs,$(BASE_OBJS) $(O)/inode.o $(O)/ufs.o \
+	$(O)/ufs_local.o))
+$(eval $(call unit_test,test_usync,$(CORE_OBJS) $(FIXTURE_OBJS)))
 
 # The linearizability checker and history recorder of the cluster tests.
 include tests/lin/lin.mk

@@ -19,6 +19,8 @@
 #include <jansson.h>
 
 #include "../src/mem.h"
+#include "../src/mount.h"
+#include "../src/usync.h"
 #include "jsonw.h"
 
 /* The longest field name quoted back in an error message. */
@@ -131,6 +133,44 @@ void codec_etag(const struct inode *ino, char out[48])
                    ino->version);
 }
 
+static struct mount_table *codec_mounts; /* set once at start */
+
+void codec_set_mounts(struct mount_table *mt)
+{
+    codec_mounts = mt;
+}
+
+/* mount_id, ufs_path and persisted of an inode under a mount. */
+static void mount_write(struct jsonw *w, const struct inode *ino,
+                        const char *path)
+{
+    struct mount_info m = {0};
+    char *rel = NULL;
+
+    if (codec_mounts == NULL || !mount_resolve(codec_mounts, path, &m, &rel)) {
+        return;
+    }
+    jsonw_lit(w, ",\"mount_id\":");
+    jsonw_u64(w, clamp(m.id));
+    jsonw_lit(w, ",\"ufs_path\":");
+    if (rel[0] == '\0') {
+        jsonw_str(w, m.uri);
+    } else {
+        size_t n = strlen(m.uri) + strlen(rel) + 2;
+        char *u = bn_malloc(n);
+
+        (void)snprintf(u, n, "%s%s%s", m.uri,
+                       m.uri[strlen(m.uri) - 1] == '/' ? "" : "/", rel);
+        jsonw_str(w, u);
+        free(u);
+    }
+    jsonw_lit(w, inode_xattr_get(ino, USYNC_CACHE_ONLY_XATTR) != NULL
+                     ? ",\"persisted\":false"
+                     : ",\"persisted\":true");
+    free(rel);
+    mount_info_clear(&m);
+}
+
 /* One inode's status object, in the member order of openapi.yaml. */
 static void inode_write(struct jsonw *w, const struct inode *ino,
                         const char *path)
@@ -192,6 +232,7 @@ static void inode_write(struct jsonw *w, const struct inode *ino,
     jsonw_u64(w, clamp(ino->version));
     jsonw_lit(w, ",\"etag\":");
     jsonw_str(w, etag);
+    mount_write(w, ino, path);
     jsonw_raw(w, "}", 1);
 }
 
@@ -644,25 +685,56 @@ int codec_decode_setattr(const char *body, size_t len, size_t max,
     return rc;
 }
 
+/* BN_EINVAL when @obj has a member not named in @keys (NULL-terminated). */
+static int only_keys(json_t *obj, const char *const *keys,
+                     char errmsg[BN_ERRMSG_SIZE])
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v)
+    {
+        size_t i = 0;
+
+        while (keys[i] != NULL && strcmp(keys[i], key) != 0) {
+            i++;
+        }
+        if (keys[i] == NULL) {
+            bn_errmsg_printf(errmsg, "unknown field '%.*s'", FIELD_QUOTE_MAX,
+                             key);
+            return BN_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* load_object(), then only_keys(): an object with no other members. */
+static int load_keyed(const char *body, size_t len, size_t max,
+                      const char *const *keys, json_t **out,
+                      char errmsg[BN_ERRMSG_SIZE])
+{
+    int rc = load_object(body, len, max, out, errmsg);
+
+    if (rc == 0) {
+        rc = only_keys(*out, keys, errmsg);
+        if (rc != 0) {
+            json_decref(*out);
+            *out = NULL;
+        }
+    }
+    return rc;
+}
+
 int codec_decode_rename(const char *body, size_t len, size_t max,
                         struct path *to, char errmsg[BN_ERRMSG_SIZE])
 {
+    static const char *const keys[] = {"to", NULL};
     json_t *obj;
     json_t *v;
-    const char *key;
-    int rc = load_object(body, len, max, &obj, errmsg);
+    int rc = load_keyed(body, len, max, keys, &obj, errmsg);
 
     if (rc != 0) {
         return rc;
-    }
-    json_object_foreach(obj, key, v)
-    {
-        if (strcmp(key, "to") != 0) {
-            bn_errmsg_printf(errmsg, "unknown field '%.*s'", FIELD_QUOTE_MAX,
-                             key);
-            rc = BN_EINVAL;
-            goto out;
-        }
     }
     v = json_object_get(obj, "to");
     if (v == NULL) {
@@ -677,7 +749,6 @@ int codec_decode_rename(const char *body, size_t len, size_t max,
             rc = BN_EINVALPATH;
         }
     }
-out:
     json_decref(obj);
     return rc;
 }
@@ -928,4 +999,112 @@ int codec_decode_member(const char *body, size_t len, size_t max, int op,
         return BN_EINVAL;
     }
     return 0;
+}
+
+/* ---- mounts ---------------------------------------------------------- */
+
+static void mount_obj(struct jsonw *w, const struct mount_info *m)
+{
+    jsonw_lit(w, "{\"id\":");
+    jsonw_u64(w, clamp(m->id));
+    jsonw_lit(w, ",\"path\":");
+    jsonw_str(w, m->path);
+    jsonw_lit(w, ",\"ufs\":");
+    jsonw_str(w, m->uri);
+    jsonw_lit(w, m->read_only ? ",\"read_only\":true" : ",\"read_only\":false");
+    jsonw_lit(w, ",\"shared\":false,\"options\":{},\"mounted\":");
+    jsonw_i64(w, m->mounted_ms);
+    jsonw_raw(w, "}", 1);
+}
+
+char *codec_mount_to_json(const struct mount_info *m, size_t *len)
+{
+    struct jsonw w;
+
+    jsonw_init(&w, 256);
+    mount_obj(&w, m);
+    return jsonw_finish(&w, len);
+}
+
+char *codec_mounts_to_json(const struct mount_info *m, size_t n, size_t *len)
+{
+    struct jsonw w;
+
+    jsonw_init(&w, 64 + n * 256);
+    jsonw_lit(&w, "{\"mounts\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) {
+            jsonw_raw(&w, ",", 1);
+        }
+        mount_obj(&w, &m[i]);
+    }
+    jsonw_lit(&w, "]}");
+    return jsonw_finish(&w, len);
+}
+
+char *codec_sync_to_json(const char *path, const struct usync_stats *st,
+                         size_t *len)
+{
+    struct jsonw w;
+
+    jsonw_init(&w, 256);
+    jsonw_lit(&w, "{\"path\":");
+    jsonw_str(&w, path);
+    jsonw_lit(&w, ",\"created\":");
+    jsonw_u64(&w, clamp(st->created));
+    jsonw_lit(&w, ",\"deleted\":");
+    jsonw_u64(&w, clamp(st->deleted));
+    jsonw_lit(&w, ",\"updated\":");
+    jsonw_u64(&w, clamp(st->updated));
+    jsonw_lit(&w, ",\"directories\":");
+    jsonw_u64(&w, clamp(st->dirs));
+    jsonw_raw(&w, "}", 1);
+    return jsonw_finish(&w, len);
+}
+
+int codec_decode_mount(const char *body, size_t len, size_t max,
+                       struct path *path, char **ufs, bool *read_only,
+                       char errmsg[BN_ERRMSG_SIZE])
+{
+    static const char *const keys[] = {"path", "ufs", "read_only", NULL};
+    json_t *obj;
+    json_t *v;
+    int rc;
+
+    *ufs = NULL;
+    *read_only = false;
+    rc = load_keyed(body, len, max, keys, &obj, errmsg);
+    if (rc != 0) {
+        return rc;
+    }
+    v = json_object_get(obj, "read_only");
+    if (v != NULL && !json_is_boolean(v)) {
+        rc = field_error(errmsg, "read_only", "must be true or false");
+        goto out;
+    }
+    *read_only = v != NULL && json_is_true(v);
+    v = json_object_get(obj, "ufs");
+    if (v == NULL || !json_is_string(v) || json_string_length(v) == 0 ||
+        json_string_length(v) > PATH_LEN_MAX ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
+        rc = field_error(errmsg, "ufs",
+                         "is required: an under-storage URI such as "
+                         "file:///srv/data");
+        goto out;
+    }
+    v = json_object_get(obj, "path");
+    if (v == NULL || !json_is_string(v)) {
+        rc = field_error(errmsg, "path", "is required: a namespace path");
+        goto out;
+    }
+    rc = path_parse(json_string_value(v), json_string_length(v), path, errmsg);
+    if (rc != 0) {
+        bn_errmsg_wrapf(errmsg, "field 'path'");
+        rc = BN_EINVALPATH;
+        goto out;
+    }
+    *ufs = bn_strdup(json_string_value(json_object_get(obj, "ufs")));
+out:
+    json_decref(obj);
+    return rc;
 }

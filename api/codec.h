@@ -126,4 +126,32 @@ int codec_decode_setattr(const char *body, size_t len, size_t max,
 int codec_decode_rename(const char *body, size_t len, size_t max,
                         struct path *to, char errmsg[BN_ERRMSG_SIZE]);
 
+/* Mounts */
+
+struct mount_info;
+struct mount_table;
+struct usync_stats;
+struct path;
+
+/* The mount table whose mounts add mount_id, ufs_path and persisted to the
+ * status of the inodes under them (borrowed; set once before serving). */
+void codec_set_mounts(struct mount_table *mt);
+
+/* {"id","path","ufs","read_only","shared","options","mounted"}. */
+char *codec_mount_to_json(const struct mount_info *m, size_t *len);
+
+/* {"mounts":[...]}. */
+char *codec_mounts_to_json(const struct mount_info *m, size_t n, size_t *len);
+
+/* {"path","created","deleted","updated","directories"}. */
+char *codec_sync_to_json(const char *path, const struct usync_stats *st,
+                         size_t *len);
+
+/* A mount body {"path","ufs"[,"read_only"]}: @path parsed (free with
+ * path_clear()), *ufs a new string (free()). Returns 0, BN_EINVAL or
+ * BN_EINVALPATH. */
+int codec_decode_mount(const char *body, size_t len, size_t max,
+                       struct path *path, char **ufs, bool *read_only,
+                       char errmsg[BN_ERRMSG_SIZE]);
+
 #endif /* BANYAN_API_CODEC_H */

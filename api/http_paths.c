@@ -16,9 +16,12 @@
 #include "../src/inode.h"
 #include "../src/mem.h"
 #include "../src/metrics.h"
+#include "../src/mount.h"
 #include "../src/ns.h"
 #include "../src/path.h"
 #include "../src/repl.h"
+#include "../src/ufs.h"
+#include "../src/usync.h"
 #include "codec.h"
 #include "http_problem.h"
 #include "http_server.h"
@@ -50,9 +53,8 @@ static void fail(struct http_req *req, int rc, const char *op, const char *path,
     http_problem_reply(req, rc, errmsg);
 }
 
-/* Decode and normalise the path in the raw URL tail @raw into @p. */
-static int parse_target(struct http_req *req, const char *raw, struct path *p,
-                        char errmsg[BN_ERRMSG_SIZE])
+int http_paths_parse_target(struct http_req *req, const char *raw,
+                            struct path *p, char errmsg[BN_ERRMSG_SIZE])
 {
     char *dec;
     size_t len;
@@ -114,6 +116,352 @@ static int take_if_match(struct http_req *req, struct cmd *c, const char *op)
         c->match_version = version;
     }
     return 0;
+}
+
+/* ---- mounts ------------------------------------------------------- */
+
+static void usync_ctx_of(struct http_req *req, struct usync_ctx *ctx)
+{
+    const struct config *cfg = req->deps->cfg;
+
+    ctx->ns = req->deps->ns;
+    ctx->repl = req->deps->repl;
+    ctx->owner = cfg->default_owner != NULL ? cfg->default_owner : "banyan";
+    ctx->group = cfg->default_group != NULL ? cfg->default_group : "banyan";
+}
+
+/* Load or sync req->target from its under storage before a read, by the
+ * request's sync policy. The leader only (after its read is confirmed).
+ * Returns 0, or answers and returns the error. */
+static int mount_before_read(struct http_req *req)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct usync_ctx ctx;
+    struct usync_stats st = {0};
+    struct mount_info m = {0};
+    struct inode ino = {0};
+    struct path p = {0};
+    bool sync;
+    int rc;
+
+    if (req->deps->mounts == NULL || req->deps->repl == NULL ||
+        !mount_resolve(req->deps->mounts, req->target, &m, NULL)) {
+        return 0;
+    }
+    usync_ctx_of(req, &ctx);
+    sync = req->sync_ms == 0 ||
+           (req->sync_ms > 0 && !usync_recent(req->target, req->sync_ms));
+    rc = sync ? 0 : usync_load(&ctx, &m, req->target, errmsg);
+    if (rc == 0 && !sync && req->list) {
+        /* A directory's first listing (on this leader) loads its
+         * children. */
+        rc = path_parse(req->target, strlen(req->target), &p, errmsg);
+        if (rc == 0 && ns_stat(req->deps->ns, &p, &ino, errmsg) == 0 &&
+            ino.type == INODE_DIR && !usync_listed(m.id, req->target)) {
+            sync = true;
+        }
+        errmsg[0] = '\0';
+        inode_clear(&ino);
+        path_clear(&p);
+    }
+    if (rc == 0 && sync) {
+        rc = usync_path(&ctx, &m, req->target, false, &st, errmsg);
+    }
+    mount_info_clear(&m);
+    if (rc != 0) {
+        fail(req, rc, "sync", req->target, errmsg);
+    }
+    return rc;
+}
+
+/* The write type of a write under a mount: ?write_type= or the config.
+ * Returns 0, or answers and returns the error. */
+static int write_type(struct http_req *req, const char *op, bool *through)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    const struct http_query *q;
+    const char *v = req->deps->cfg->mount_write_type;
+    int rc = http_req_parse_query(req, errmsg);
+
+    q = http_req_query_get(req, "write_type");
+    if (rc == 0 && q != NULL) {
+        v = q->value != NULL ? q->value : "";
+    }
+    if (rc == 0 && v != NULL && strcmp(v, "through") != 0 &&
+        strcmp(v, "cache_only") != 0) {
+        bn_errmsg_printf(errmsg, "query parameter 'write_type' must be "
+                                 "through or cache_only");
+        rc = BN_EINVAL;
+    }
+    if (rc != 0) {
+        fail(req, rc, op, req->target, errmsg);
+        return rc;
+    }
+    *through = v == NULL || strcmp(v, "through") == 0;
+    return 0;
+}
+
+/* Whether the subtree at @path holds a mount point (@path included). */
+static bool holds_mount(struct http_req *req, const char *path,
+                        char errmsg[BN_ERRMSG_SIZE])
+{
+    struct mount_info *all = NULL;
+    size_t n = 0;
+    bool found = false;
+
+    mount_table_list(req->deps->mounts, &all, &n);
+    for (size_t i = 0; i < n && !found; i++) {
+        if (mount_path_covers(path, all[i].path)) {
+            bn_errmsg_printf(errmsg,
+                             "%.200s is or holds the mount point %.200s; "
+                             "unmount it first",
+                             path, all[i].path);
+            found = true;
+        }
+    }
+    mount_infos_free(all, n);
+    return found;
+}
+
+/* The inode at @path on this node, or rc. */
+static int stat_path(struct http_req *req, const char *path, struct inode *out,
+                     char errmsg[BN_ERRMSG_SIZE])
+{
+    struct path p = {0};
+    int rc = path_parse(path, strlen(path), &p, errmsg);
+
+    if (rc == 0) {
+        rc = ns_stat(req->deps->ns, &p, out, errmsg);
+    }
+    path_clear(&p);
+    return rc;
+}
+
+/* Create the directories of @rel above its last segment in @u (recursive
+ * creates), tolerating the ones that exist. */
+static int ufs_mkdirs(struct ufs *u, const char *rel,
+                      char errmsg[BN_ERRMSG_SIZE])
+{
+    char *buf = bn_strdup(rel);
+    int rc = 0;
+
+    for (char *s = strchr(buf, '/'); s != NULL && rc == 0;
+         s = strchr(s + 1, '/')) {
+        *s = '\0';
+        rc = ufs_mkdir(u, buf, errmsg);
+        if (rc == BN_EEXIST) {
+            errmsg[0] = '\0';
+            rc = 0;
+        }
+        *s = '/';
+    }
+    free(buf);
+    return rc;
+}
+
+/* Load the parent of @path from the under storage when the namespace
+ * does not hold it yet. */
+static int load_parent(const struct usync_ctx *ctx, const struct mount_info *m,
+                       const char *path, char errmsg[BN_ERRMSG_SIZE])
+{
+    char *parent = bn_strdup(path);
+    int rc;
+
+    *strrchr(parent, '/') = '\0';
+    rc = usync_load(ctx, m, parent[0] != '\0' ? parent : "/", errmsg);
+    free(parent);
+    return rc;
+}
+
+/* Gate a write of command @c under a mount: redirect a follower, refuse a
+ * read-only mount or a cross-mount rename or a write over a mount point,
+ * and (write_type through) make the change in the under storage first.
+ * Returns 0 to submit @c, or answers, frees @c and returns the error. */
+static int mount_before_write(struct http_req *req, struct cmd *c)
+{
+    const char *op = cmd_op_name(c->op);
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct mount_info m = {0};
+    struct mount_info m2 = {0};
+    struct usync_ctx ctx;
+    struct inode ino = {0};
+    struct ufs *u = NULL;
+    char *rel = NULL;
+    char *rel2 = NULL;
+    bool in = false;
+    bool in2 = false;
+    bool through = true;
+    int rc = 0;
+
+    if (req->deps->mounts == NULL) {
+        return 0;
+    }
+    in = mount_resolve(req->deps->mounts, c->path, &m, &rel);
+    if (c->op == CMD_RENAME) {
+        in2 = mount_resolve(req->deps->mounts, c->to, &m2, &rel2);
+    }
+    if ((c->op == CMD_DELETE || c->op == CMD_RENAME) &&
+        holds_mount(req, c->path, errmsg)) {
+        rc = BN_EMOUNT;
+    } else if (c->op == CMD_RENAME && (in != in2 || (in && m.id != m2.id))) {
+        bn_errmsg_printf(errmsg,
+                         "%.200s and %.200s are not under the same mount; "
+                         "a rename cannot move between mounts",
+                         c->path, c->to);
+        rc = BN_ECROSSMOUNT;
+    }
+    if (rc != 0 || !in || c->op == CMD_SETATTR) {
+        goto out;
+    }
+    if (http_server_redirect(req)) {
+        rc = BN_ENOTLEADER; /* answered */
+        goto answered;
+    }
+    if (m.read_only) {
+        bn_errmsg_printf(errmsg, "the mount at %.200s (%.200s) is read-only",
+                         m.path, m.uri);
+        rc = BN_EREADONLY;
+        goto out;
+    }
+    rc = write_type(req, op, &through);
+    if (rc != 0) {
+        goto answered;
+    }
+    if (!through) {
+        if (c->op == CMD_CREATE) {
+            struct xattr *x =
+                bn_realloc(c->xattrs, (c->n_xattrs + 1) * sizeof(*c->xattrs));
+
+            c->xattrs = x;
+            x[c->n_xattrs].key = bn_strdup(USYNC_CACHE_ONLY_XATTR);
+            x[c->n_xattrs].value = bn_strdup("true");
+            c->n_xattrs++;
+            c->flags |= CMD_F_XATTRS;
+        }
+        goto out;
+    }
+    /* What the namespace does not know yet comes from the under storage
+     * first, so both sides agree before the change. */
+    usync_ctx_of(req, &ctx);
+    if (c->op == CMD_CREATE) {
+        rc = load_parent(&ctx, &m, c->path, errmsg);
+    } else {
+        rc = usync_load(&ctx, &m, c->path, errmsg);
+    }
+    if (rc == 0 && c->op == CMD_RENAME) {
+        rc = load_parent(&ctx, &m, c->to, errmsg);
+    }
+    if (rc != 0) {
+        goto out;
+    }
+    rc = stat_path(req, c->path, &ino, errmsg);
+    if (c->op == CMD_CREATE) {
+        if (rc == 0) {
+            bn_errmsg_printf(errmsg, "%.200s already exists", c->path);
+            rc = BN_EEXIST;
+            goto out;
+        }
+        errmsg[0] = '\0';
+        rc = 0;
+    } else if (rc != 0) {
+        goto out; /* not found: the namespace answers the same */
+    }
+    if (rel[0] == '\0' && c->op != CMD_CREATE) {
+        goto out; /* the mount point itself: refused above */
+    }
+    if (c->op != CMD_CREATE &&
+        inode_xattr_get(&ino, USYNC_CACHE_ONLY_XATTR) != NULL) {
+        goto out; /* never persisted: nothing in the under storage */
+    }
+    rc = ufs_open(m.uri, &u, errmsg);
+    if (rc != 0) {
+        rc = BN_EUFS;
+        goto out;
+    }
+    switch (c->op) {
+    case CMD_CREATE:
+        if ((c->flags & CMD_F_RECURSIVE) != 0) {
+            rc = ufs_mkdirs(u, rel, errmsg);
+        }
+        if (rc == 0) {
+            rc = c->type == INODE_DIR ? ufs_mkdir(u, rel, errmsg)
+                                      : ufs_create(u, rel, errmsg);
+        }
+        break;
+    case CMD_DELETE:
+        rc = ufs_remove(u, rel, (c->flags & CMD_F_RECURSIVE) != 0, errmsg);
+        if (rc == BN_ENOTFOUND) {
+            errmsg[0] = '\0';
+            rc = 0; /* gone from the under storage already */
+        }
+        break;
+    case CMD_RENAME:
+        rc = ufs_rename(u, rel, rel2, errmsg);
+        break;
+    default:
+        break;
+    }
+out:
+    if (rc != 0) {
+        fail(req, rc, op, c->path, errmsg);
+    }
+answered:
+    if (rc != 0) {
+        cmd_free(c);
+    }
+    ufs_close(u);
+    inode_clear(&ino);
+    free(rel);
+    free(rel2);
+    mount_info_clear(&m);
+    mount_info_clear(&m2);
+    return rc;
+}
+
+/* POST .../sync[?recursive=true]: re-read the under storage under the
+ * path and apply the differences. The leader only. */
+static void post_sync(struct http_req *req, const char *raw)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct usync_stats st = {0};
+    struct usync_ctx ctx;
+    struct mount_info m = {0};
+    struct path p = {0};
+    bool recursive = false;
+    size_t len = 0;
+    char *body;
+    int rc;
+
+    if (http_paths_parse_target(req, raw, &p, errmsg) != 0) {
+        return;
+    }
+    path_clear(&p);
+    rc = http_req_parse_query(req, errmsg);
+    if (rc == 0) {
+        rc = http_req_query_bool(req, "recursive", false, &recursive, errmsg);
+    }
+    if (rc != 0) {
+        fail(req, rc, "sync", req->target, errmsg);
+        return;
+    }
+    /* The leader's mount table decides (a follower's may lag). */
+    if (http_server_redirect(req)) {
+        return;
+    }
+    if (!mount_resolve(req->deps->mounts, req->target, &m, NULL)) {
+        bn_errmsg_printf(errmsg, "%.200s is not under a mount", req->target);
+        fail(req, BN_ENOTMOUNT, "sync", req->target, errmsg);
+    } else {
+        usync_ctx_of(req, &ctx);
+        rc = usync_path(&ctx, &m, req->target, recursive, &st, errmsg);
+        if (rc != 0) {
+            fail(req, rc, "sync", req->target, errmsg);
+        } else {
+            body = codec_sync_to_json(req->target, &st, &len);
+            http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
+        }
+    }
+    mount_info_clear(&m);
 }
 
 /* ---- reads ----------------------------------------------------------- */
@@ -194,7 +542,7 @@ static void done_read(struct http_req *req, struct cmd_result *res)
     if (res->rc != 0) {
         fail(req, res->rc, req->list ? "list" : "stat", req->target,
              res->errmsg);
-    } else {
+    } else if (mount_before_read(req) == 0) {
         serve_read(req);
     }
     cmd_result_free(res);
@@ -208,7 +556,7 @@ void http_paths_get(struct http_req *req)
     bool stale = false;
     int rc;
 
-    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+    if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
     path_clear(&p);
@@ -225,6 +573,14 @@ void http_paths_get(struct http_req *req)
                                      "linearizable or stale");
             rc = BN_EINVAL;
         }
+    }
+    q = http_req_query_get(req, "sync");
+    if (rc == 0) {
+        rc = usync_parse_policy(
+            q != NULL && q->value != NULL
+                ? q->value
+                : (q != NULL ? "" : req->deps->cfg->mount_sync),
+            &req->sync_ms, errmsg);
     }
     if (rc != 0) {
         fail(req, rc, req->list ? "list" : "stat", req->target, errmsg);
@@ -292,7 +648,7 @@ void http_paths_put(struct http_req *req)
     bool recursive = false;
     int rc;
 
-    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+    if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
     c = cmd_new(CMD_CREATE);
@@ -337,6 +693,9 @@ void http_paths_put(struct http_req *req)
     req->json_path = req->target;
     req->op = c->type == INODE_DIR ? METRICS_OP_MKDIR : METRICS_OP_CREATE;
     path_clear(&p);
+    if (mount_before_write(req, c) != 0) {
+        return;
+    }
     http_server_submit(req, c, done_create);
 }
 
@@ -361,7 +720,7 @@ void http_paths_patch(struct http_req *req)
     struct cmd *c;
     int rc;
 
-    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+    if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
     c = cmd_new(CMD_SETATTR);
@@ -400,7 +759,7 @@ void http_paths_delete(struct http_req *req)
     bool recursive = false;
     int rc;
 
-    if (parse_target(req, req->rest, &p, errmsg) != 0) {
+    if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
     c = cmd_new(CMD_DELETE);
@@ -424,6 +783,9 @@ void http_paths_delete(struct http_req *req)
     }
     c->path = bn_strdup(p.norm);
     path_clear(&p);
+    if (mount_before_write(req, c) != 0) {
+        return;
+    }
     http_server_submit(req, c, done_delete);
     return;
 err:
@@ -453,7 +815,7 @@ static void post_rename(struct http_req *req, const char *raw_src)
     struct cmd *c;
     int rc;
 
-    if (parse_target(req, raw_src, &src, errmsg) != 0) {
+    if (http_paths_parse_target(req, raw_src, &src, errmsg) != 0) {
         return;
     }
     c = cmd_new(CMD_RENAME);
@@ -482,6 +844,9 @@ static void post_rename(struct http_req *req, const char *raw_src)
     req->json_path = http_req_strndup(req, to.norm, strlen(to.norm));
     path_clear(&src);
     path_clear(&to);
+    if (mount_before_write(req, c) != 0) {
+        return;
+    }
     http_server_submit(req, c, done_rename);
     return;
 err:
@@ -507,10 +872,11 @@ void http_paths_post(struct http_req *req)
     }
     action[n] = '\0';
     if (slash == NULL || strlen(action) != (size_t)n ||
-        strcmp(action, "rename") != 0) {
+        (strcmp(action, "rename") != 0 && strcmp(action, "sync") != 0)) {
         if (slash == NULL || n == 0) {
             bn_errmsg_printf(errmsg, "POST needs an action: "
-                                     "/api/v1/paths/{path}/rename");
+                                     "/api/v1/paths/{path}/rename or "
+                                     ".../sync");
         } else {
             bn_errmsg_printf(errmsg, "unknown action '%.64s'", action);
         }
@@ -518,5 +884,9 @@ void http_paths_post(struct http_req *req)
         return;
     }
     raw_src = http_req_strndup(req, req->rest, (size_t)(slash - req->rest));
-    post_rename(req, raw_src);
+    if (strcmp(action, "sync") == 0) {
+        post_sync(req, raw_src);
+    } else {
+        post_rename(req, raw_src);
+    }
 }

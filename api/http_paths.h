@@ -14,7 +14,15 @@
 #ifndef BANYAN_API_HTTP_PATHS_H
 #define BANYAN_API_HTTP_PATHS_H
 
+#include "../src/errcode.h"
+#include "../src/path.h"
 #include "http_req.h"
+
+/* Decode and normalise the path in the raw URL tail @raw into @p (free
+ * with path_clear()) and set req->target; on failure answer 400
+ * invalid_path and return the error. Request thread. */
+int http_paths_parse_target(struct http_req *req, const char *raw,
+                            struct path *p, char errmsg[BN_ERRMSG_SIZE]);
 
 /* GET|HEAD: status, or a listing page with ?list. Request thread. */
 void http_paths_get(struct http_req *req);

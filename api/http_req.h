@@ -103,6 +103,8 @@ struct http_req {
     const char *target;    /* normalised request path; arena */
     const char *json_path; /* "path" of the inode in the reply */
     bool list;             /* a read: list rather than stat */
+    int64_t sync_ms;       /* a read under a mount: the sync policy
+                            * (usync_parse_policy) */
     void *ctx;             /* a handler's state across a wait; arena */
     int op; /* enum metrics_op when the handler knows it; 0: classify */
     /* private: the server's */

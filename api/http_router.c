@@ -15,6 +15,7 @@
 #include "http_cluster.h"
 #include "http_health.h"
 #include "http_metrics.h"
+#include "http_mounts.h"
 #include "http_paths.h"
 #include "http_static.h"
 
@@ -28,6 +29,9 @@ static const struct http_route routes[] = {
      http_paths_patch},
     {HTTP_DELETE, PATHS_PREFIX, HTTP_R_TREE, http_paths_delete},
     {HTTP_POST, PATHS_PREFIX, HTTP_R_TREE | HTTP_R_BODY, http_paths_post},
+    {HTTP_GET, HTTP_MOUNTS_PREFIX, 0, http_mounts_list},
+    {HTTP_POST, HTTP_MOUNTS_PREFIX, HTTP_R_BODY, http_mounts_add},
+    {HTTP_DELETE, HTTP_MOUNTS_PREFIX, HTTP_R_TREE, http_mounts_remove},
     {HTTP_GET, HTTP_CLUSTER_PREFIX, 0, http_cluster_get},
     {HTTP_GET, HTTP_CLUSTER_PREFIX "/self", 0, http_cluster_self},
     {HTTP_GET, HTTP_CLUSTER_PREFIX "/term", 0, http_cluster_term},

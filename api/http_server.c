@@ -772,6 +772,7 @@ int http_server_start(struct http_server **out, const struct http_deps *deps,
     metrics_mark_start();
     srv = bn_calloc(1, sizeof(*srv));
     srv->deps = *deps;
+    codec_set_mounts(deps->mounts);
     atomic_init(&srv->next_id, 1);
     (void)pthread_mutex_init(&srv->mu, NULL);
     (void)pthread_cond_init(&srv->cond, NULL);

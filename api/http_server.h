@@ -18,6 +18,7 @@
 #include "http_req.h"
 
 struct http_server;
+struct mount_table;
 struct ns;
 struct repl;
 struct store;
@@ -28,6 +29,7 @@ struct http_deps {
     struct repl *repl;
     struct store *st;
     const char *http; /* this node's HTTP address as the cluster knows it */
+    struct mount_table *mounts; /* the mount table (mount.h) */
 };
 
 /* Start listening on cfg->listen. Returns 0 and *out, or BN_EINVAL /

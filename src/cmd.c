@@ -80,6 +80,10 @@ const char *cmd_op_name(int op)
         return "node-del";
     case CMD_IDEM_EXPIRE:
         return "idempotency-expire";
+    case CMD_MOUNT:
+        return "mount";
+    case CMD_UNMOUNT:
+        return "unmount";
     default:
         return "unknown";
     }
@@ -353,6 +357,13 @@ static int r_cmd(struct rbuf *r, struct cmd *c, char *errmsg)
         return 0;
     }
     if (c->op == CMD_IDEM_EXPIRE) {
+        return 0;
+    }
+    if (c->op == CMD_MOUNT || c->op == CMD_UNMOUNT) {
+        if (c->path == NULL || (c->op == CMD_MOUNT && c->to == NULL)) {
+            bn_errmsg_printf(errmsg, "bad %s", cmd_op_name(c->op));
+            return BN_ECORRUPT;
+        }
         return 0;
     }
     if (c->op < CMD_CREATE || c->op > CMD_RENAME) {

@@ -44,6 +44,11 @@ enum cmd_op {
     CMD_NODE_DEL = 6,    /* forget node @node_id's addresses */
     CMD_IDEM_EXPIRE = 7, /* forget Idempotency-Keys older than @mtime_ms,
                           * then all but the newest @size */
+    /* The mount table (fsm.c applies them; mount.h). */
+    CMD_MOUNT = 10,   /* mount @to (a canonical under-storage URI) at
+                       * @path, read-only when @pinned; the mount point is
+                       * created (with @owner/@group) when missing */
+    CMD_UNMOUNT = 11, /* unmount @path and remove its subtree */
 };
 
 #define CMD_IDEM_KEY_MAX 255 /* bytes of an Idempotency-Key */

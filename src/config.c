@@ -93,6 +93,11 @@ static const struct config_option options[] = {
     {"default_group", "namespace", CONFIG_STR, F(default_group), "banyan", 1,
      255, "group of a new inode when the request names none"},
 
+    {"sync", "mounts", CONFIG_STR, F(mount_sync), "never", 1, 32,
+     "default sync of reads under a mount: never, always or an interval"},
+    {"write_type", "mounts", CONFIG_STR, F(mount_write_type), "through", 1, 32,
+     "default write type under a mount: through or cache_only"},
+
     {"log_level", "log", CONFIG_LOGLEVEL, F(log_level), "info", 0, 0,
      "error, warn, info or debug"},
     {"audit_file", "log", CONFIG_STR, F(audit_file), "", 0, 4000,

@@ -52,6 +52,9 @@ struct config {
     /* [namespace] */
     char *default_owner; /* default_owner = banyan */
     char *default_group; /* default_group = banyan */
+    /* [mounts] */
+    char *mount_sync;       /* sync = never (never, always or 60s) */
+    char *mount_write_type; /* write_type = through (or cache_only) */
     /* [log] */
     char *log_level;  /* log_level = info */
     char *audit_file; /* audit_file = (empty: no audit log) */

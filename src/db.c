@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "mem.h"
+#include "mount.h"
 
 #define COLS                                                                   \
     "id, parent, name, type, mode, owner, grp, size, block_size, ctime, "      \
@@ -46,7 +47,11 @@ static const char schema[] =
     " owner TEXT, grp TEXT, size INTEGER, block_size INTEGER, ctime INTEGER,"
     " mtime INTEGER, atime INTEGER, ttl INTEGER, ttl_action INTEGER,"
     " pinned INTEGER, nchildren INTEGER, version INTEGER, xattrs BLOB);"
-    "CREATE INDEX IF NOT EXISTS idem_ts ON idem(ts, key);";
+    "CREATE INDEX IF NOT EXISTS idem_ts ON idem(ts, key);"
+    /* The mount table (mount.h), replicated like the namespace. */
+    "CREATE TABLE IF NOT EXISTS mounts (id INTEGER PRIMARY KEY,"
+    " path TEXT NOT NULL UNIQUE, uri TEXT NOT NULL,"
+    " read_only INTEGER NOT NULL, mounted INTEGER NOT NULL);";
 
 enum stmt_id {
     S_GET,
@@ -68,6 +73,9 @@ enum stmt_id {
     S_NODE_PUT,
     S_NODE_DEL,
     S_NODE_ALL,
+    S_MOUNT_PUT,
+    S_MOUNT_DEL,
+    S_MOUNT_ALL,
     S_IDEM_GET,
     S_IDEM_PUT,
     S_IDEM_OLD,
@@ -112,6 +120,11 @@ static const char *const sql[S_N] = {
                    "VALUES (?1, ?2, ?3)",
     [S_NODE_DEL] = "DELETE FROM nodes WHERE id = ?1",
     [S_NODE_ALL] = "SELECT id, http, raft FROM nodes ORDER BY id",
+    [S_MOUNT_PUT] = "INSERT OR REPLACE INTO mounts (id, path, uri, read_only, "
+                    "mounted) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_MOUNT_DEL] = "DELETE FROM mounts WHERE path = ?1",
+    [S_MOUNT_ALL] = "SELECT id, path, uri, read_only, mounted FROM mounts "
+                    "ORDER BY path",
     [S_IDEM_GET] = "SELECT " COLS ", fp, rc, errmsg, has_ino FROM idem "
                    "WHERE key = ?1",
     [S_IDEM_PUT] = "INSERT OR REPLACE INTO idem (" COLS ", key, fp, ts, rc, "
@@ -695,6 +708,52 @@ int db_node_each(struct db *db,
            raft != NULL ? raft : "");
     }
     rc = rc == SQLITE_DONE ? 0 : fail(db, rc, "nodes", errmsg);
+    sqlite3_reset(s);
+    return rc;
+}
+
+int db_mount_put(struct db *db, const struct mount_info *m,
+                 char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_MOUNT_PUT];
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)m->id);
+    sqlite3_bind_text(s, 2, m->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, m->uri, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 4, m->read_only ? 1 : 0);
+    sqlite3_bind_int64(s, 5, (sqlite3_int64)m->mounted_ms);
+    return exec_stmt(db, s, "mount put", errmsg);
+}
+
+int db_mount_del(struct db *db, const char *path, char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_MOUNT_DEL];
+
+    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    return exec_stmt(db, s, "mount del", errmsg);
+}
+
+int db_mount_each(struct db *db,
+                  void (*fn)(void *arg, const struct mount_info *m), void *arg,
+                  char errmsg[BN_ERRMSG_SIZE])
+{
+    sqlite3_stmt *s = db->st[S_MOUNT_ALL];
+    int rc;
+
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *path = (const char *)sqlite3_column_text(s, 1);
+        const char *uri = (const char *)sqlite3_column_text(s, 2);
+        struct mount_info m = {
+            .id = (uint64_t)sqlite3_column_int64(s, 0),
+            .path = (char *)(path != NULL ? path : ""),
+            .uri = (char *)(uri != NULL ? uri : ""),
+            .read_only = sqlite3_column_int(s, 3) != 0,
+            .mounted_ms = sqlite3_column_int64(s, 4),
+        };
+
+        fn(arg, &m);
+    }
+    rc = rc == SQLITE_DONE ? 0 : fail(db, rc, "mounts", errmsg);
     sqlite3_reset(s);
     return rc;
 }

@@ -106,6 +106,16 @@ int db_node_each(struct db *db,
                             const char *raft),
                  void *arg, char errmsg[BN_ERRMSG_SIZE]);
 
+/* The mount table (mount.h): put by id (replacing), delete by path, and
+ * every row by path (@fn borrows the row). */
+struct mount_info;
+int db_mount_put(struct db *db, const struct mount_info *m,
+                 char errmsg[BN_ERRMSG_SIZE]);
+int db_mount_del(struct db *db, const char *path, char errmsg[BN_ERRMSG_SIZE]);
+int db_mount_each(struct db *db,
+                  void (*fn)(void *arg, const struct mount_info *m), void *arg,
+                  char errmsg[BN_ERRMSG_SIZE]);
+
 /* The remembered outcome of a write by Idempotency-Key. */
 struct db_idem {
     uint64_t fp; /* cmd_fingerprint() of the write */

@@ -37,7 +37,13 @@
     X(BN_ENOSPC, -16, "no_space", 507, "no space left on the store")           \
     X(BN_ECORRUPT, -17, "corrupt", 500, "store is corrupt")                    \
     X(BN_ENOTLEADER, -18, "not_leader", 307, "this node is not the leader")    \
-    X(BN_ECONFLICT, -19, "conflict", 409, "conflict")
+    X(BN_ECONFLICT, -19, "conflict", 409, "conflict")                          \
+    X(BN_EREADONLY, -20, "read_only", 403, "the mount is read-only")           \
+    X(BN_ECROSSMOUNT, -21, "cross_mount", 400, "rename between two mounts")    \
+    X(BN_EMOUNT, -22, "mount_conflict", 409,                                   \
+      "the mount conflicts with a mount or the namespace")                     \
+    X(BN_ENOTMOUNT, -23, "not_a_mount_point", 400, "not a mount point")        \
+    X(BN_EUFS, -24, "ufs_error", 502, "the under storage failed")
 
 enum bn_err {
 #define BN_ERR_ENUM(e, v, name, status, text) e = v,
@@ -46,7 +52,7 @@ enum bn_err {
 };
 
 /* Number of codes in the table. */
-#define BN_ERR_COUNT 19
+#define BN_ERR_COUNT 24
 
 /* The stable name of @rc ("not_found"), or "internal" for an unknown code.
  * Any thread. */

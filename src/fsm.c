@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
+#include "mount.h"
 #include "ns.h"
 #include "store.h"
 
@@ -42,6 +43,7 @@ struct fsm {
     struct fsm_hooks hooks;
     char *http;
     char *fetch_path;
+    struct mount_table *mounts; /* borrowed; NULL: no mounts */
 };
 
 static uint64_t mono_ms(void)
@@ -112,9 +114,98 @@ static bool fatal(int rc)
            rc == BN_EBUSY;
 }
 
+/* CMD_MOUNT: check the rules again (the table may have changed since the
+ * leader checked), create the mount point when missing, record the mount. */
+static int apply_mount(struct fsm *f, const struct cmd *c, int64_t now_ms,
+                       uint64_t index, struct cmd_result *res)
+{
+    struct mount_info m = {0};
+    struct path p = {0};
+    struct inode ino = {0};
+    int rc;
+
+    if (f->mounts == NULL) {
+        bn_errmsg_printf(res->errmsg, "this node has no mount table");
+        return BN_EINVAL;
+    }
+    rc = path_parse(c->path, strlen(c->path), &p, res->errmsg);
+    if (rc == 0) {
+        rc = mount_check(f->mounts, p.norm, c->to, res->errmsg);
+    }
+    if (rc == 0) {
+        rc = ns_stat(f->ns, &p, &ino, res->errmsg);
+        if (rc == 0 && ino.type != INODE_DIR) {
+            bn_errmsg_printf(res->errmsg, "cannot mount over the file %.200s",
+                             p.norm);
+            rc = BN_EMOUNT;
+        } else if (rc == 0 && ino.nchildren > 0) {
+            bn_errmsg_printf(res->errmsg,
+                             "cannot mount over the non-empty directory "
+                             "%.200s",
+                             p.norm);
+            rc = BN_EMOUNT;
+        } else if (rc == BN_ENOTFOUND) {
+            struct cmd mk = {0};
+
+            res->errmsg[0] = '\0';
+            mk.op = CMD_CREATE;
+            mk.type = INODE_DIR;
+            mk.flags = CMD_F_RECURSIVE | CMD_F_MODE;
+            mk.path = p.norm;
+            mk.mode = 0755;
+            mk.owner = c->owner;
+            mk.group = c->group;
+            rc = ns_apply(f->ns, &mk, now_ms, index, res);
+        }
+        inode_clear(&ino);
+    }
+    if (rc == 0) {
+        m.id = index;
+        m.path = p.norm;
+        m.uri = c->to;
+        m.read_only = c->pinned;
+        m.mounted_ms = now_ms;
+        rc = store_mount_put(f->st, &m, res->errmsg);
+        if (rc == 0) {
+            mount_table_put(f->mounts, &m);
+        }
+    }
+    path_clear(&p);
+    return rc;
+}
+
+/* CMD_UNMOUNT: forget the mount and remove the mount point's subtree from
+ * the namespace (the under storage keeps its files). */
+static int apply_unmount(struct fsm *f, const struct cmd *c, int64_t now_ms,
+                         uint64_t index, struct cmd_result *res)
+{
+    struct cmd del = {0};
+    int rc;
+
+    if (f->mounts == NULL || !mount_find(f->mounts, c->path, NULL)) {
+        bn_errmsg_printf(res->errmsg, "%.200s is not a mount point", c->path);
+        return BN_ENOTMOUNT;
+    }
+    del.op = CMD_DELETE;
+    del.flags = CMD_F_RECURSIVE;
+    del.path = c->path;
+    rc = ns_apply(f->ns, &del, now_ms, index, res);
+    if (rc == BN_ENOTFOUND) {
+        res->errmsg[0] = '\0';
+        rc = 0;
+    }
+    if (rc == 0) {
+        rc = store_mount_del(f->st, c->path, res->errmsg);
+    }
+    if (rc == 0) {
+        mount_table_del(f->mounts, c->path);
+    }
+    return rc;
+}
+
 /* The cluster-state commands. */
-static int apply_cluster(struct fsm *f, const struct cmd *c,
-                         struct cmd_result *res)
+static int apply_cluster(struct fsm *f, const struct cmd *c, int64_t now_ms,
+                         uint64_t index, struct cmd_result *res)
 {
     int rc = 0;
 
@@ -133,6 +224,12 @@ static int apply_cluster(struct fsm *f, const struct cmd *c,
         break;
     case CMD_IDEM_EXPIRE:
         rc = store_idem_expire(f->st, c->mtime_ms, c->size, res->errmsg);
+        break;
+    case CMD_MOUNT:
+        rc = apply_mount(f, c, now_ms, index, res);
+        break;
+    case CMD_UNMOUNT:
+        rc = apply_unmount(f, c, now_ms, index, res);
         break;
     default:
         bn_errmsg_printf(res->errmsg, "unknown op %d", c->op);
@@ -154,7 +251,7 @@ static int apply_one(struct fsm *f, const struct cmd *c, int64_t now_ms,
 
     res->index = index;
     if (!cmd_op_is_ns(c->op)) {
-        return apply_cluster(f, c, res);
+        return apply_cluster(f, c, now_ms, index, res);
     }
     if ((c->flags & CMD_F_IDEM_KEY) == 0) {
         return ns_apply(f->ns, c, now_ms, index, res);
@@ -396,6 +493,9 @@ static int fsm_restore_cb(struct raft_fsm *rf, struct raft_buffer *buf)
         /* The node table came with the checkpoint: reload it. */
         f->hooks.node(f->hooks.arg, 0, NULL, NULL);
     }
+    if (f->mounts != NULL && mount_table_load(f->mounts, f->st, errmsg) != 0) {
+        log_error("fsm", "restore: mount table: %s", errmsg);
+    }
     raft_free(buf->base);
     return 0;
 }
@@ -435,6 +535,11 @@ void fsm_free(struct fsm *f)
 struct raft_fsm *fsm_raft(struct fsm *f)
 {
     return &f->rf;
+}
+
+void fsm_set_mounts(struct fsm *f, struct mount_table *mt)
+{
+    f->mounts = mt;
 }
 
 void fsm_set_raft(struct fsm *f, struct raft *r)

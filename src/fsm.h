@@ -59,6 +59,11 @@ void fsm_free(struct fsm *f);
 /* The raft_fsm to pass to raft_init(); borrowed from @f. */
 struct raft_fsm *fsm_raft(struct fsm *f);
 
+/* The mount table that CMD_MOUNT/CMD_UNMOUNT change and that is reloaded
+ * after a snapshot is installed (borrowed; before raft starts). */
+struct mount_table;
+void fsm_set_mounts(struct fsm *f, struct mount_table *mt);
+
 /* Tell the fsm which raft instance drives it (for the entry index). */
 void fsm_set_raft(struct fsm *f, struct raft *r);
 

@@ -20,10 +20,12 @@
 #include "http_server.h"
 #include "httpc.h"
 #include "log.h"
+#include "mount.h"
 #include "notify.h"
 #include "ns.h"
 #include "repl.h"
 #include "store.h"
+#include "usync.h"
 
 /* Room for max_connections sockets plus the store's and raft's files:
  * raise the soft limit on open files as far as the hard one allows (it is
@@ -62,6 +64,8 @@ int main(int argc, char **argv)
     struct repl_options ro;
     struct store *st = NULL;
     struct ns *ns = NULL;
+    struct mount_table *mounts = NULL;
+    int64_t sync_ms = 0;
     struct repl *repl = NULL;
     struct http_server *srv = NULL;
     struct http_deps deps;
@@ -158,6 +162,24 @@ int main(int argc, char **argv)
     ro.snapshot_timeout_ms = (unsigned)cfg.snapshot_timeout_ms;
     ro.idempotency_keys = cfg.idempotency_keys;
     ro.idempotency_ttl_ms = cfg.idempotency_ttl_ms;
+    if (usync_parse_policy(cfg.mount_sync, &sync_ms, errmsg) != 0 ||
+        (strcmp(cfg.mount_write_type, "through") != 0 &&
+         strcmp(cfg.mount_write_type, "cache_only") != 0)) {
+        if (errmsg[0] == '\0') {
+            bn_errmsg_printf(errmsg, "write_type must be through or "
+                                     "cache_only");
+        }
+        log_error("main", "[mounts]: %s", errmsg);
+        rc = 1;
+        goto out_no_repl_stop;
+    }
+    mounts = mount_table_new();
+    if (mount_table_load(mounts, st, errmsg) != 0) {
+        log_error("main", "mount table: %s", errmsg);
+        rc = 1;
+        goto out_no_repl_stop;
+    }
+    ro.mounts = mounts;
     rc = repl_start(&repl, &ro, ns, st, errmsg);
     if (rc != 0) {
         log_error("main", "%s", errmsg);
@@ -168,6 +190,7 @@ int main(int argc, char **argv)
     deps.repl = repl;
     deps.st = st;
     deps.http = self_http;
+    deps.mounts = mounts;
     rc = http_server_start(&srv, &deps, errmsg);
     if (rc != 0) {
         log_error("main", "%s", errmsg);
@@ -198,6 +221,7 @@ out:
     repl_stop(repl);
     ns_free(ns);
     store_close(st);
+    mount_table_free(mounts);
     audit_close();
     log_info("main", "stopped");
     free(members);
@@ -208,6 +232,7 @@ out_no_repl_stop:
     /* raft could not start: its half-open state is reclaimed by exit. */
     ns_free(ns);
     store_close(st);
+    mount_table_free(mounts);
     free(members);
     audit_close();
     config_clear(&cfg);

@@ -500,6 +500,10 @@ static int apply_create(struct ns *ns, const struct cmd *c,
                 node.ttl_action = c->ttl_action;
             }
             node.pinned = (c->flags & CMD_F_PINNED) && c->pinned;
+            if (c->flags & CMD_F_MTIME) {
+                /* A create from the under storage keeps its time. */
+                node.mtime_ms = c->mtime_ms;
+            }
             for (size_t k = 0; k < c->n_xattrs; k++) {
                 if (c->xattrs[k].value != NULL &&
                     inode_xattr_set(&node, c->xattrs[k].key,

@@ -1322,6 +1322,7 @@ int repl_start(struct repl **out, const struct repl_options *opts,
     hooks.fetch_path = r->fetch_path;
     hooks.arg = r;
     fsm_set_hooks(r->fsm, &hooks);
+    fsm_set_mounts(r->fsm, opts->mounts);
     dir_reload(r);
     uv_loop_init(&r->loop);
     rv = raft_uv_tcp_init(&r->transport, &r->loop);

@@ -28,6 +28,8 @@ struct repl;
 struct ns;
 struct store;
 
+struct mount_table;
+
 struct repl_options {
     uint64_t node_id;
     const char *raft_listen; /* host:port of this node's raft transport */
@@ -40,6 +42,7 @@ struct repl_options {
     unsigned snapshot_timeout_ms;
     uint64_t idempotency_keys; /* remembered outcomes, at most */
     uint64_t idempotency_ttl_ms;
+    struct mount_table *mounts; /* borrowed; the fsm keeps it current */
     unsigned election_timeout_ms;
     unsigned heartbeat_timeout_ms;
     unsigned snapshot_threshold;

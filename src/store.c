@@ -839,6 +839,27 @@ int store_node_each(struct store *st,
     return db_node_each(st->w, fn, arg, errmsg);
 }
 
+int store_mount_put(struct store *st, const struct mount_info *m,
+                    char errmsg[BN_ERRMSG_SIZE])
+{
+    assert(st->in_txn);
+    return db_mount_put(st->w, m, errmsg);
+}
+
+int store_mount_del(struct store *st, const char *path,
+                    char errmsg[BN_ERRMSG_SIZE])
+{
+    assert(st->in_txn);
+    return db_mount_del(st->w, path, errmsg);
+}
+
+int store_mount_each(struct store *st,
+                     void (*fn)(void *arg, const struct mount_info *m),
+                     void *arg, char errmsg[BN_ERRMSG_SIZE])
+{
+    return db_mount_each(st->w, fn, arg, errmsg);
+}
+
 int store_idem_get(struct store *st, const char *key, struct db_idem *out,
                    char errmsg[BN_ERRMSG_SIZE])
 {

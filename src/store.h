@@ -149,6 +149,15 @@ int store_idem_get(struct store *st, const char *key, struct db_idem *out,
                    char errmsg[BN_ERRMSG_SIZE]);
 int store_idem_put(struct store *st, const char *key, int64_t ts,
                    const struct db_idem *rec, char errmsg[BN_ERRMSG_SIZE]);
+struct mount_info;
+int store_mount_put(struct store *st, const struct mount_info *m,
+                    char errmsg[BN_ERRMSG_SIZE]);
+int store_mount_del(struct store *st, const char *path,
+                    char errmsg[BN_ERRMSG_SIZE]);
+/* Every mount (startup or apply thread). */
+int store_mount_each(struct store *st,
+                     void (*fn)(void *arg, const struct mount_info *m),
+                     void *arg, char errmsg[BN_ERRMSG_SIZE]);
 int store_idem_expire(struct store *st, int64_t before, uint64_t keep,
                       char errmsg[BN_ERRMSG_SIZE]);
 

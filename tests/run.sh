@@ -33,7 +33,7 @@ cd "$ROOT"
 
 UNIT_TESTS=(test_errcode test_path test_config test_lock test_inode test_cmd
     test_store test_fsm test_ttl test_datadir test_codec test_lincheck
-    test_metrics)
+    test_metrics test_ufs test_usync)
 ASAN_DIR=build/asan
 TSAN_DIR=build/tsan
 RELEASE_DIR=build/release

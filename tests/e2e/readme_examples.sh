@@ -255,6 +255,11 @@ rename|/rename
 delete|-X DELETE
 recursive delete|-X DELETE "?\$B[^ ]*\?recursive=true
 an error|\.code|"code"
+mount|-X POST \$B/api/v1/mounts
+list mounts|curl -s \$B/api/v1/mounts jq|curl -s \$B/api/v1/mounts [^-]
+sync|/sync\?recursive=true|\?sync=always
+write_type|write_type=cache_only
+unmount|-X DELETE \$B/api/v1/mounts/
 EOF
 
 # And every cluster operation.

@@ -279,6 +279,48 @@ static void test_cmd_cluster_fields(void **state)
     }
 }
 
+/* The mount commands keep their path, URI and read-only flag; one without
+ * its URI does not decode. */
+static void test_cmd_mount_fields(void **state)
+{
+    struct cmd *in[2];
+    struct cmd **out = NULL;
+    struct cmd_batch_hdr hdr;
+    char errmsg[BN_ERRMSG_SIZE];
+    size_t len;
+    void *buf;
+
+    (void)state;
+    in[0] = cmd_new(CMD_MOUNT);
+    in[0]->path = bn_strdup("/data");
+    in[0]->to = bn_strdup("file:///srv/data");
+    in[0]->pinned = true;
+    in[1] = cmd_new(CMD_UNMOUNT);
+    in[1]->path = bn_strdup("/old");
+    buf = encode(in, 2, &len);
+    assert_int_equal(cmd_batch_decode(buf, len, &hdr, &out, errmsg), 0);
+    assert_int_equal(out[0]->op, CMD_MOUNT);
+    assert_string_equal(out[0]->path, "/data");
+    assert_string_equal(out[0]->to, "file:///srv/data");
+    assert_true(out[0]->pinned);
+    assert_int_equal(out[1]->op, CMD_UNMOUNT);
+    assert_string_equal(out[1]->path, "/old");
+    assert_false(cmd_op_is_ns(CMD_MOUNT) || cmd_op_is_ns(CMD_UNMOUNT));
+    assert_string_equal(cmd_op_name(CMD_MOUNT), "mount");
+    assert_string_equal(cmd_op_name(CMD_UNMOUNT), "unmount");
+    free_cmds(out, 2);
+    free(buf);
+    free(in[0]->to);
+    in[0]->to = NULL;
+    buf = encode(in, 1, &len);
+    assert_int_equal(cmd_batch_decode(buf, len, &hdr, &out, errmsg),
+                     BN_ECORRUPT);
+    free(buf);
+    for (int i = 0; i < 2; i++) {
+        cmd_free(in[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_cmd_nonsense),
         cmocka_unit_test(test_cmd_names),
         cmocka_unit_test(test_cmd_cluster_fields),
+        cmocka_unit_test(test_cmd_mount_fields),
     };
     return cmocka_run_group_tests_name("cmd", tests, NULL, NULL);
 }

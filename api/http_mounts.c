@@ -10,6 +10,7 @@
 
 #include "../src/cmd.h"
 #include "../src/config.h"
+#include "../src/inode.h"
 #include "../src/mem.h"
 #include "../src/mount.h"
 #include "../src/path.h"
@@ -56,6 +57,36 @@ static void done_mount(struct http_req *req, struct cmd_result *res)
     cmd_result_free(res);
 }
 
+/* A mount inside the root mount: its mount point must not be a file in
+ * the root's under storage. */
+static int check_parent_ufs(struct http_req *req, const char *path,
+                            char errmsg[BN_ERRMSG_SIZE])
+{
+    struct mount_info m = {0};
+    struct ufs_stat st;
+    struct ufs *u = NULL;
+    char *rel = NULL;
+    int rc = 0;
+
+    if (!mount_resolve(req->deps->mounts, path, &m, &rel)) {
+        return 0;
+    }
+    if (ufs_open(m.uri, &u, errmsg) != 0) {
+        rc = BN_EUFS;
+    } else if (ufs_stat(u, rel, &st, errmsg) == 0 && st.type != INODE_DIR) {
+        bn_errmsg_printf(errmsg,
+                         "%.200s is a file in %.200s, mounted at %.200s", path,
+                         m.uri, m.path);
+        rc = BN_EMOUNT;
+    } else {
+        errmsg[0] = '\0';
+    }
+    ufs_close(u);
+    free(rel);
+    mount_info_clear(&m);
+    return rc;
+}
+
 void http_mounts_add(struct http_req *req)
 {
     const struct config *cfg = req->deps->cfg;
@@ -80,9 +111,18 @@ void http_mounts_add(struct http_req *req)
     if (http_server_redirect(req)) {
         goto out;
     }
-    rc = ufs_open(uri, &u, errmsg);
+    if (strcmp(p.norm, "/") == 0) {
+        bn_errmsg_printf(errmsg, "the root is mounted from the config "
+                                 "([mounts] root_ufs), not over the API");
+        rc = BN_EINVAL;
+    } else {
+        rc = ufs_open(uri, &u, errmsg);
+    }
     if (rc == 0) {
         rc = mount_check(req->deps->mounts, p.norm, ufs_uri(u), errmsg);
+    }
+    if (rc == 0) {
+        rc = check_parent_ufs(req, p.norm, errmsg);
     }
     if (rc != 0) {
         bn_errmsg_wrapf(errmsg, "mount %.200s", p.norm);
@@ -132,6 +172,13 @@ void http_mounts_remove(struct http_req *req)
     if (!mount_find(req->deps->mounts, p.norm, NULL)) {
         bn_errmsg_printf(errmsg, "unmount %.200s: not a mount point", p.norm);
         http_problem_reply(req, BN_ENOTMOUNT, errmsg);
+        path_clear(&p);
+        return;
+    }
+    if (strcmp(p.norm, "/") == 0) {
+        bn_errmsg_printf(errmsg, "unmount /: the root mount comes from the "
+                                 "config ([mounts] root_ufs) and stays");
+        http_problem_reply(req, BN_EMOUNT, errmsg);
         path_clear(&p);
         return;
     }

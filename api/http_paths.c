@@ -126,6 +126,7 @@ static void usync_ctx_of(struct http_req *req, struct usync_ctx *ctx)
 
     ctx->ns = req->deps->ns;
     ctx->repl = req->deps->repl;
+    ctx->mounts = req->deps->mounts;
     ctx->owner = cfg->default_owner != NULL ? cfg->default_owner : "banyan";
     ctx->group = cfg->default_group != NULL ? cfg->default_group : "banyan";
 }

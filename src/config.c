@@ -97,6 +97,10 @@ static const struct config_option options[] = {
      "default sync of reads under a mount: never, always or an interval"},
     {"write_type", "mounts", CONFIG_STR, F(mount_write_type), "through", 1, 32,
      "default write type under a mount: through or cache_only"},
+    {"root_ufs", "mounts", CONFIG_STR, F(mount_root_ufs), "", 0, 4000,
+     "under-storage URI mounted at / at start; empty: none"},
+    {"root_read_only", "mounts", CONFIG_BOOL, F(mount_root_read_only), "false",
+     0, 1, "true: the root mount refuses writes"},
 
     {"log_level", "log", CONFIG_LOGLEVEL, F(log_level), "info", 0, 0,
      "error, warn, info or debug"},

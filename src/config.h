@@ -53,8 +53,10 @@ struct config {
     char *default_owner; /* default_owner = banyan */
     char *default_group; /* default_group = banyan */
     /* [mounts] */
-    char *mount_sync;       /* sync = never (never, always or 60s) */
-    char *mount_write_type; /* write_type = through (or cache_only) */
+    char *mount_sync;              /* sync = never (never, always or 60s) */
+    char *mount_write_type;        /* write_type = through (or cache_only) */
+    char *mount_root_ufs;          /* root_ufs = "" (a URI mounted at /) */
+    uint64_t mount_root_read_only; /* root_read_only = false */
     /* [log] */
     char *log_level;  /* log_level = info */
     char *audit_file; /* audit_file = (empty: no audit log) */

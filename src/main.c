@@ -20,11 +20,13 @@
 #include "http_server.h"
 #include "httpc.h"
 #include "log.h"
+#include "mem.h"
 #include "mount.h"
 #include "notify.h"
 #include "ns.h"
 #include "repl.h"
 #include "store.h"
+#include "ufs.h"
 #include "usync.h"
 
 /* Room for max_connections sockets plus the store's and raft's files:
@@ -65,6 +67,7 @@ int main(int argc, char **argv)
     struct store *st = NULL;
     struct ns *ns = NULL;
     struct mount_table *mounts = NULL;
+    char *root_uri = NULL;
     int64_t sync_ms = 0;
     struct repl *repl = NULL;
     struct http_server *srv = NULL;
@@ -173,6 +176,21 @@ int main(int argc, char **argv)
         rc = 1;
         goto out_no_repl_stop;
     }
+    if (cfg.mount_root_ufs != NULL && cfg.mount_root_ufs[0] != '\0') {
+        struct ufs *u = NULL;
+
+        if (ufs_open(cfg.mount_root_ufs, &u, errmsg) != 0) {
+            log_error("main", "[mounts] root_ufs: %s", errmsg);
+            rc = 1;
+            goto out_no_repl_stop;
+        }
+        root_uri = bn_strdup(ufs_uri(u));
+        ufs_close(u);
+    }
+    ro.root_ufs = root_uri;
+    ro.root_read_only = cfg.mount_root_read_only != 0;
+    ro.owner = cfg.default_owner;
+    ro.group = cfg.default_group;
     mounts = mount_table_new();
     if (mount_table_load(mounts, st, errmsg) != 0) {
         log_error("main", "mount table: %s", errmsg);
@@ -222,6 +240,7 @@ out:
     ns_free(ns);
     store_close(st);
     mount_table_free(mounts);
+    free(root_uri);
     audit_close();
     log_info("main", "stopped");
     free(members);
@@ -233,6 +252,7 @@ out_no_repl_stop:
     ns_free(ns);
     store_close(st);
     mount_table_free(mounts);
+    free(root_uri);
     free(members);
     audit_close();
     config_clear(&cfg);

@@ -188,23 +188,21 @@ bool mount_find(struct mount_table *mt, const char *path,
 int mount_check(struct mount_table *mt, const char *path, const char *uri,
                 char errmsg[BN_ERRMSG_SIZE])
 {
+    bool root = strcmp(path, "/") == 0;
     int rc = 0;
 
-    if (strcmp(path, "/") == 0) {
-        bn_errmsg_printf(errmsg, "the root cannot be a mount point");
-        return BN_EINVAL;
-    }
     pthread_mutex_lock(&mt->mu);
     for (size_t i = 0; i < mt->n && rc == 0; i++) {
         const struct mount_info *m = &mt->m[i];
+        bool m_root = strcmp(m->path, "/") == 0;
 
         rc = BN_EMOUNT;
         if (strcmp(m->path, path) == 0) {
             bn_errmsg_printf(errmsg, "%.200s is a mount point already", path);
-        } else if (mount_path_covers(m->path, path)) {
+        } else if (!m_root && mount_path_covers(m->path, path)) {
             bn_errmsg_printf(errmsg, "%.200s is inside the mount at %.200s",
                              path, m->path);
-        } else if (mount_path_covers(path, m->path)) {
+        } else if (!root && mount_path_covers(path, m->path)) {
             bn_errmsg_printf(errmsg, "the mount at %.200s is inside %.200s",
                              m->path, path);
         } else if (ufs_uri_overlap(m->uri, uri)) {
@@ -217,4 +215,24 @@ int mount_check(struct mount_table *mt, const char *path, const char *uri,
     }
     pthread_mutex_unlock(&mt->mu);
     return rc;
+}
+
+bool mount_foreign(struct mount_table *mt, const struct mount_info *m,
+                   const char *path)
+{
+    size_t len = strlen(m->path);
+    bool found = false;
+
+    pthread_mutex_lock(&mt->mu);
+    for (size_t i = 0; i < mt->n && !found; i++) {
+        const struct mount_info *o = &mt->m[i];
+
+        if (o->id == m->id) {
+            continue;
+        }
+        found = mount_path_covers(path, o->path) ||
+                (strlen(o->path) > len && mount_path_covers(o->path, path));
+    }
+    pthread_mutex_unlock(&mt->mu);
+    return found;
 }

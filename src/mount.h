@@ -8,11 +8,13 @@
  * installed. Lookups take the table's mutex briefly and return copies, so
  * any thread may look up while the apply thread changes it.
  *
- * Rules (Alluxio's): a mount point is not the root and is neither inside
- * another mount nor above one; no under-storage URI is mounted twice or
- * inside / above a mounted one; the mount point must be missing (it is
- * created, with its parents) or an empty directory. Unmounting a path that
- * is not a mount point is BN_ENOTMOUNT.
+ * Rules (Alluxio's): a mount point is neither inside another mount nor
+ * above one, except the root mount ("/", from the config's [mounts]
+ * root_ufs; the HTTP API refuses it), which holds the others: a path
+ * belongs to the mount with the longest mount point above it. No
+ * under-storage URI is mounted twice or inside / above a mounted one; the
+ * mount point must be missing (it is created, with its parents) or an empty
+ * directory. Unmounting a path that is not a mount point is BN_ENOTMOUNT.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -71,6 +73,12 @@ bool mount_find(struct mount_table *mt, const char *path,
  * Returns 0 or BN_EMOUNT / BN_EINVAL with the reason. Any thread. */
 int mount_check(struct mount_table *mt, const char *path, const char *uri,
                 char errmsg[BN_ERRMSG_SIZE]);
+
+/* Whether @path, which @m resolves, is or holds another mount point or
+ * lies inside a mount nested in @m: a sync or load of @m leaves such a
+ * path alone. Any thread. */
+bool mount_foreign(struct mount_table *mt, const struct mount_info *m,
+                   const char *path);
 
 /* Whether normalised @a equals @b or is a directory above it. */
 bool mount_path_covers(const char *a, const char *b);

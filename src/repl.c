@@ -35,6 +35,7 @@
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
+#include "mount.h"
 #include "readidx.h"
 #include "store.h"
 #include "ttl.h"
@@ -745,6 +746,49 @@ static void record_addresses(struct repl *r)
     free(m);
 }
 
+static void root_mount_done(void *arg, struct cmd_result *res)
+{
+    struct repl *r = arg;
+
+    if (res->rc != 0) {
+        log_error("repl", "mounting %s at / ([mounts] root_ufs): %s",
+                  r->o.root_ufs, res->errmsg);
+    } else {
+        log_info("repl", "mounted %s at / ([mounts] root_ufs)", r->o.root_ufs);
+    }
+    cmd_result_free(res);
+}
+
+/* A new leader mounts the config's root_ufs at / unless / is mounted; it
+ * never changes a root mount on another URI, it says so. */
+static void root_mount(struct repl *r)
+{
+    struct mount_info m = {0};
+    struct cmd *c;
+
+    if (r->o.root_ufs == NULL || r->o.root_ufs[0] == '\0' ||
+        r->o.mounts == NULL) {
+        return;
+    }
+    if (mount_find(r->o.mounts, "/", &m)) {
+        if (strcmp(m.uri, r->o.root_ufs) != 0) {
+            log_error("repl",
+                      "[mounts] root_ufs is %s but / is mounted on %s; the "
+                      "root mount is left as it is",
+                      r->o.root_ufs, m.uri);
+        }
+        mount_info_clear(&m);
+        return;
+    }
+    c = cmd_new(CMD_MOUNT);
+    c->path = bn_strdup("/");
+    c->to = bn_strdup(r->o.root_ufs);
+    c->pinned = r->o.root_read_only;
+    c->owner = bn_strdup(r->o.owner != NULL ? r->o.owner : "banyan");
+    c->group = bn_strdup(r->o.group != NULL ? r->o.group : "banyan");
+    (void)repl_submit(r, c, root_mount_done, r);
+}
+
 static void barrier_cb(struct raft_barrier *req, int status)
 {
     struct repl *r = req->data;
@@ -754,6 +798,7 @@ static void barrier_cb(struct raft_barrier *req, int status)
         r->ready_term = r->raft.current_term;
         r->idem_used = true; /* expire what earlier leaders left */
         record_addresses(r);
+        root_mount(r);
         log_info("repl", "leader of term %llu, applied index %llu",
                  (unsigned long long)r->raft.current_term,
                  (unsigned long long)raft_last_applied(&r->raft));

@@ -43,6 +43,13 @@ struct repl_options {
     uint64_t idempotency_keys; /* remembered outcomes, at most */
     uint64_t idempotency_ttl_ms;
     struct mount_table *mounts; /* borrowed; the fsm keeps it current */
+    /* The root mount of the config ([mounts] root_ufs, canonical; NULL or
+     * "": none): a new leader mounts it at / when / is not mounted yet,
+     * and logs an error when / is mounted on another URI. Borrowed. */
+    const char *root_ufs;
+    bool root_read_only;
+    const char *owner; /* of the root mount's inodes (borrowed) */
+    const char *group;
     unsigned election_timeout_ms;
     unsigned heartbeat_timeout_ms;
     unsigned snapshot_threshold;

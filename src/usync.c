@@ -283,9 +283,18 @@ struct run {
     struct waiter w;
     struct usync_stats *st;
     size_t since_wait;
-    const char *dir; /* the directory being diffed */
+    const char *dir;            /* the directory being diffed */
+    const struct mount_info *m; /* its mount */
     char *errmsg;
 };
+
+/* Whether a sync of r->m leaves @path alone: a mount point nested in it,
+ * or a directory above one, or a path inside one (mount_foreign). */
+static bool foreign(const struct run *r, const char *path)
+{
+    return r->ctx->mounts != NULL && r->m != NULL &&
+           mount_foreign(r->ctx->mounts, r->m, path);
+}
 
 /* Propose @c; wait for the batch when USYNC_BATCH are in flight. */
 static int propose(struct run *r, struct cmd *c)
@@ -369,6 +378,9 @@ static int emit(void *arg, int action, const struct usync_item *u,
     char *path = join(r->dir, u != NULL ? u->name : n->name);
     int rc = 0;
 
+    if (foreign(r, path)) {
+        action = 0; /* another mount's: never deleted nor loaded over */
+    }
     switch (action) {
     case USYNC_CREATE:
         rc = propose_create(r, path, u);
@@ -482,6 +494,7 @@ static int sync_dir(struct run *r, const struct mount_info *m, const char *dir,
         return rc;
     }
     d.r = r;
+    r->m = m;
     d.rel = rel_of(m, dir);
     d.path = &p;
     r->dir = dir;
@@ -500,7 +513,9 @@ static int sync_dir(struct run *r, const struct mount_info *m, const char *dir,
             if (page.entries[i].type == INODE_DIR) {
                 char *sub = join(dir, page.entries[i].name);
 
-                rc = sync_dir(r, m, sub, true, depth + 1);
+                if (!foreign(r, sub)) {
+                    rc = sync_dir(r, m, sub, true, depth + 1);
+                }
                 free(sub);
             }
         }

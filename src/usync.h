@@ -12,7 +12,9 @@
  * with write_type cache_only: it was never meant to be there), a file whose
  * size or mtime differ is updated, and an entry whose type changed is
  * deleted and created again. A recursive sync then visits the
- * sub-directories, one namespace page at a time.
+ * sub-directories, one namespace page at a time. A path that is, holds or
+ * lies inside a mount nested in the synced one (the root mount holds the
+ * others) is skipped: never deleted, loaded over or descended into.
  *
  * Load: a path under a mount that the namespace does not hold is looked up
  * in the under storage, parent first, and created when it is there.
@@ -37,6 +39,7 @@
 #define USYNC_CACHE_ONLY_XATTR "banyan.cache_only"
 
 struct mount_info;
+struct mount_table;
 struct ns;
 struct repl;
 
@@ -96,7 +99,8 @@ struct usync_stats {
 struct usync_ctx {
     struct ns *ns;
     struct repl *repl;
-    const char *owner; /* of created inodes */
+    struct mount_table *mounts; /* NULL: no nested mounts to skip */
+    const char *owner;          /* of created inodes */
     const char *group;
 };
 

@@ -116,7 +116,7 @@ static void test_config_table_complete(void **state)
                     o->min <= o->max);
         n++;
     }
-    assert_int_equal(n, 28);
+    assert_int_equal(n, 30);
     assert_null(config_option_find("no_such_key"));
     assert_null(config_option_at(n));
 }

@@ -18,6 +18,7 @@
 
 #include "inode.h"
 #include "mem.h"
+#include "mount.h"
 #include "usync.h"
 
 /* A literal source: a sorted array of items. */
@@ -266,6 +267,50 @@ static void test_usync_recent_and_listed(void **state)
     assert_false(usync_listed(8, "/m/a")); /* another mount */
 }
 
+/* The root mount holds the others; the longest mount point decides; a
+ * sync of the root leaves the nested mounts' paths alone. */
+static void test_usync_root_mount_rules(void **state)
+{
+    struct mount_table *mt = mount_table_new();
+    struct mount_info root = {1, "/", "file:///srv/root", false, 0};
+    struct mount_info data = {2, "/a/data", "file:///srv/data", false, 0};
+    struct mount_info got = {0};
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    char *rel = NULL;
+
+    (void)state;
+    assert_int_equal(mount_check(mt, "/", root.uri, errmsg), 0);
+    mount_table_put(mt, &root);
+    assert_int_equal(mount_check(mt, "/", "file:///srv/x", errmsg), BN_EMOUNT);
+    assert_int_equal(mount_check(mt, "/a/data", data.uri, errmsg), 0);
+    assert_int_equal(mount_check(mt, "/b", "file:///srv/root/b", errmsg),
+                     BN_EMOUNT); /* inside the root's URI */
+    mount_table_put(mt, &data);
+    assert_int_equal(mount_check(mt, "/a/data/in", "file:///srv/in", errmsg),
+                     BN_EMOUNT); /* non-root mounts do not nest */
+    assert_int_equal(mount_check(mt, "/a", "file:///srv/in", errmsg),
+                     BN_EMOUNT); /* nor hold one */
+
+    assert_true(mount_resolve(mt, "/a/data/x", &got, &rel));
+    assert_int_equal(got.id, 2);
+    assert_string_equal(rel, "x");
+    mount_info_clear(&got);
+    free(rel);
+    assert_true(mount_resolve(mt, "/a/b", &got, &rel));
+    assert_int_equal(got.id, 1);
+    assert_string_equal(rel, "a/b");
+    mount_info_clear(&got);
+    free(rel);
+
+    assert_true(mount_foreign(mt, &root, "/a"));        /* holds /a/data */
+    assert_true(mount_foreign(mt, &root, "/a/data"));   /* is it */
+    assert_true(mount_foreign(mt, &root, "/a/data/x")); /* inside it */
+    assert_false(mount_foreign(mt, &root, "/a/other")); /* the root's */
+    assert_false(mount_foreign(mt, &root, "/a/database"));
+    assert_false(mount_foreign(mt, &data, "/a/data/x")); /* its own */
+    mount_table_free(mt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_usync_diff_stops_on_error),
         cmocka_unit_test(test_usync_policy),
         cmocka_unit_test(test_usync_recent_and_listed),
+        cmocka_unit_test(test_usync_root_mount_rules),
     };
 
     return cmocka_run_group_tests_name("usync", tests, NULL, NULL);

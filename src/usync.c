@@ -296,6 +296,22 @@ static bool foreign(const struct run *r, const char *path)
            mount_foreign(r->ctx->mounts, r->m, path);
 }
 
+/* Whether directory @path belongs to another mount than r->m (the longest
+ * mount point above it decides): a recursive sync does not descend. */
+static bool elsewhere(const struct run *r, const char *path)
+{
+    struct mount_info got = {0};
+    bool other;
+
+    if (r->ctx->mounts == NULL || r->m == NULL) {
+        return false;
+    }
+    other =
+        mount_resolve(r->ctx->mounts, path, &got, NULL) && got.id != r->m->id;
+    mount_info_clear(&got);
+    return other;
+}
+
 /* Propose @c; wait for the batch when USYNC_BATCH are in flight. */
 static int propose(struct run *r, struct cmd *c)
 {
@@ -513,7 +529,7 @@ static int sync_dir(struct run *r, const struct mount_info *m, const char *dir,
             if (page.entries[i].type == INODE_DIR) {
                 char *sub = join(dir, page.entries[i].name);
 
-                if (!foreign(r, sub)) {
+                if (!elsewhere(r, sub)) {
                     rc = sync_dir(r, m, sub, true, depth + 1);
                 }
                 free(sub);

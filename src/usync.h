@@ -14,7 +14,9 @@
  * deleted and created again. A recursive sync then visits the
  * sub-directories, one namespace page at a time. A path that is, holds or
  * lies inside a mount nested in the synced one (the root mount holds the
- * others) is skipped: never deleted, loaded over or descended into.
+ * others) is never deleted nor loaded over, and a recursive sync does not
+ * descend into a directory of another mount (the longest mount point
+ * above a path decides).
  *
  * Load: a path under a mount that the namespace does not hold is looked up
  * in the under storage, parent first, and created when it is there.

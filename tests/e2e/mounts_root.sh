@@ -14,7 +14,8 @@
 J='Content-Type: application/json'
 R=$E2E_TMP/root
 O=$E2E_TMP/other
-mkdir -p "$R/dir" "$O"
+S=$E2E_TMP/spare
+mkdir -p "$R/dir" "$O" "$S"
 printf 'hello' >"$R/a.txt"
 printf '1234' >"$R/dir/b.txt"
 printf 'xyz' >"$O/x.txt"
@@ -92,13 +93,18 @@ check "... the root's directory has no 'other' on disk" test ! -e "$R/other"
 printf 'late' >"$R/late.txt"
 expect_code "a mount over a file of the root's under storage is 409" 409 \
     mount_conflict -X POST "$M" -H "$J" \
-    -d "{\"path\":\"/late.txt\",\"ufs\":\"file://$E2E_TMP\"}"
+    -d "{\"path\":\"/late.txt\",\"ufs\":\"file://$S\"}"
 expect_code "a mount inside /other is 409 (only the root holds mounts)" 409 \
     mount_conflict -X POST "$M" -H "$J" \
-    -d "{\"path\":\"/other/in\",\"ufs\":\"file://$E2E_TMP\"}"
+    -d "{\"path\":\"/other/in\",\"ufs\":\"file://$S\"}"
 expect_code "a mount of / over the API is 400" 400 invalid_argument \
     -X POST "$M" -H "$J" -d "{\"path\":\"/\",\"ufs\":\"file://$E2E_TMP\"}"
 expect_code "unmounting / is 409" 409 mount_conflict -X DELETE "$M/"
+mkdir -p "$R/deep/keep" "$E2E_TMP/nested"
+printf 'k' >"$R/deep/keep/k.txt"
+expect_status "mount at /deep/m (its parent a directory of the root) is 201" \
+    201 -X POST "$M" -H "$J" \
+    -d "{\"path\":\"/deep/m\",\"ufs\":\"file://$E2E_TMP/nested\"}"
 expect_status "stat /other/x.txt is 200" 200 "$P/other/x.txt"
 body_is "... from the nested mount" '.size == 3 and .ufs_path == $u' \
     --arg u "file://$O/x.txt"
@@ -116,13 +122,19 @@ body_is "... x.txt and y.txt" '[.entries[].name] == ["x.txt", "y.txt"]'
 rm -f "$R/a.txt"
 printf 'fresh' >"$R/fresh.txt"
 printf 'zz' >"$O/z.txt"
+printf 'd' >"$R/deep/d.txt"
 expect_status "POST /sync?recursive=true is 200" 200 -X POST \
     "$P/sync?recursive=true"
 expect_status "list / after the sync" 200 "$P/?list"
 body_is "... a.txt gone, fresh.txt and late.txt in, /other kept" \
-    '[.entries[] | [.name, .type]] == [["dir", "directory"],
-     ["fresh.txt", "file"], ["late.txt", "file"], ["new.txt", "file"],
+    '[.entries[] | [.name, .type]] == [["deep", "directory"],
+     ["dir", "directory"], ["fresh.txt", "file"], ["late.txt", "file"], ["new.txt", "file"],
      ["other", "directory"]]'
+expect_status "list /deep after the sync" 200 "$P/deep?list&sync=never"
+body_is "... the root's entries synced around the mount point /deep/m" \
+    '[.entries[].name] == ["d.txt", "keep", "m"]'
+expect_status "list /deep/keep after the sync" 200 "$P/deep/keep?list&sync=never"
+body_is "... k.txt (the recursive sync descended)" '[.entries[].name] == ["k.txt"]'
 expect_status "list /other after the sync" 200 "$P/other?list&sync=never"
 body_is "... its contents kept (the root's sync leaves them, z.txt unseen)" \
     '[.entries[].name] == ["x.txt", "y.txt"]'
@@ -130,7 +142,7 @@ expect_status "stat /other/x.txt still there" 200 "$P/other/x.txt"
 expect_status "POST /other/sync picks up z.txt" 200 -X POST "$P/other/sync"
 body_is "... one created" '.created == 1 and .deleted == 0'
 expect_status "list / of the mounts" 200 "$M"
-body_is "... / and /other" '[.mounts[].path] == ["/", "/other"]'
+body_is "... /, /deep/m and /other" '[.mounts[].path] == ["/", "/deep/m", "/other"]'
 
 # ---- restart ---------------------------------------------------------------
 
@@ -139,10 +151,11 @@ daemon_restart --set "root_ufs=file://$R"
 wait_root "file://$R"
 expect_status "after a restart: list /" 200 "$P/?list"
 body_is "... the same entries" \
-    '[.entries[].name] == ["dir", "fresh.txt", "late.txt", "new.txt", "other"]'
+    '[.entries[].name] == ["deep", "dir", "fresh.txt", "late.txt", "new.txt",
+     "other"]'
 expect_status "... /other/z.txt is there" 200 "$P/other/z.txt"
 expect_status "... the mounts" 200 "$M"
-body_is "... / and /other" '[.mounts[].path] == ["/", "/other"]'
+body_is "... /, /deep/m and /other" '[.mounts[].path] == ["/", "/deep/m", "/other"]'
 
 # Another root_ufs on a node whose / is mounted: said loudly, not applied.
 daemon_stop

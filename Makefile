@@ -48,6 +48,7 @@ CORE_SRCS := \
 	src/log.c \
 	src/path.c \
 	src/inode.c \
+	src/op.c \
 	src/cmd.c \
 	src/lock.c \
 	src/cache.c \
@@ -71,6 +72,7 @@ CORE_SRCS := \
 API_SRCS := \
 	api/http_server.c \
 	api/http_router.c \
+	api/http_routes.c \
 	api/http_req.c \
 	api/http_problem.c \
 	api/http_paths.c \
@@ -141,14 +143,14 @@ $(eval $(call unit_test,test_path,$(BASE_OBJS) $(O)/path.o))
 $(eval $(call unit_test,test_config,$(BASE_OBJS) $(O)/config.o))
 $(eval $(call unit_test,test_lock,$(BASE_OBJS) $(O)/lock.o))
 $(eval $(call unit_test,test_inode,$(BASE_OBJS) $(O)/inode.o))
-$(eval $(call unit_test,test_cmd,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o))
+$(eval $(call unit_test,test_cmd,$(BASE_OBJS) $(O)/inode.o $(O)/op.o $(O)/cmd.o))
 $(eval $(call unit_test,test_store,$(STORE_OBJS)))
 FIXTURE_OBJS := $(BUILD)/tests/support/ns_fixture.o
 $(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_ttl,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_datadir,$(BASE_OBJS) $(O)/datadir.o))
 $(eval $(call unit_test,test_metrics,$(BASE_OBJS) $(O)/metrics.o $(O)/audit.o))
-$(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
+$(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/op.o $(O)/cmd.o $(O)/path.o \
 	$(O)/config.o $(BUILD)/api/codec.o $(BUILD)/api/jsonw.o \
 	$(BUILD)/api/http_problem.o $(O)/mount.o $(O)/ufs.o $(O)/ufs_local.o \
 	$(O)/cache.o $(O)/db.o $(O)/store.o $(O)/lock.o))

@@ -459,9 +459,16 @@ static int get_name(json_t *v, const char *name, char **out,
     return 0;
 }
 
+/* The attributes of a create or a setattr. */
+static struct cmd_attr *attr_of(struct cmd *c)
+{
+    return c->op == OP_CREATE ? &c->u.create.attr : &c->u.setattr;
+}
+
 static int get_xattrs(json_t *v, const char *name, bool allow_null,
                       struct cmd *c, char errmsg[BN_ERRMSG_SIZE])
 {
+    struct cmd_attr *a = attr_of(c);
     const char *key;
     json_t *val;
     size_t n;
@@ -473,11 +480,11 @@ static int get_xattrs(json_t *v, const char *name, bool allow_null,
     if (n > INODE_XATTR_MAX) {
         return field_error(errmsg, name, "more than 64 attributes");
     }
-    c->xattrs = bn_calloc(n, sizeof(*c->xattrs));
-    c->n_xattrs = 0;
+    a->xattrs = bn_calloc(n, sizeof(*a->xattrs));
+    a->n_xattrs = 0;
     json_object_foreach(v, key, val)
     {
-        struct xattr *xa = &c->xattrs[c->n_xattrs];
+        struct xattr *xa = &a->xattrs[a->n_xattrs];
         size_t klen = strlen(key);
 
         if (klen == 0 || klen > INODE_XATTR_KEY_MAX) {
@@ -486,7 +493,7 @@ static int get_xattrs(json_t *v, const char *name, bool allow_null,
         if (json_is_null(val) && allow_null) {
             xa->key = bn_strndup(key, klen);
             xa->value = NULL;
-            c->n_xattrs++;
+            a->n_xattrs++;
             continue;
         }
         if (!json_is_string(val)) {
@@ -502,7 +509,7 @@ static int get_xattrs(json_t *v, const char *name, bool allow_null,
         }
         xa->key = bn_strndup(key, klen);
         xa->value = bn_strndup(json_string_value(val), json_string_length(val));
-        c->n_xattrs++;
+        a->n_xattrs++;
     }
     c->flags |= CMD_F_XATTRS;
     return 0;
@@ -512,6 +519,7 @@ static int get_xattrs(json_t *v, const char *name, bool allow_null,
 static int decode_field(int f, const char *name, json_t *v, bool patch,
                         struct cmd *c, char errmsg[BN_ERRMSG_SIZE])
 {
+    struct cmd_attr *a = attr_of(c);
     const char *s;
     int rc = 0;
 
@@ -522,9 +530,9 @@ static int decode_field(int f, const char *name, json_t *v, bool patch,
     case FLD_TYPE:
         s = json_is_string(v) ? json_string_value(v) : "";
         if (strcmp(s, "directory") == 0) {
-            c->type = INODE_DIR;
+            c->u.create.type = INODE_DIR;
         } else if (strcmp(s, "file") == 0) {
-            c->type = INODE_FILE;
+            c->u.create.type = INODE_FILE;
         } else {
             return field_error(errmsg, name,
                                "must be \"directory\" or \"file\"");
@@ -532,18 +540,18 @@ static int decode_field(int f, const char *name, json_t *v, bool patch,
         break;
     case FLD_MODE:
         if (!json_is_string(v) ||
-            inode_mode_parse(json_string_value(v), &c->mode) != 0) {
+            inode_mode_parse(json_string_value(v), &a->mode) != 0) {
             return field_error(errmsg, name,
                                "must be an octal string like \"0755\"");
         }
         c->flags |= CMD_F_MODE;
         break;
     case FLD_OWNER:
-        rc = get_name(v, name, &c->owner, errmsg);
+        rc = get_name(v, name, &a->owner, errmsg);
         c->flags |= CMD_F_OWNER;
         break;
     case FLD_GROUP:
-        rc = get_name(v, name, &c->group, errmsg);
+        rc = get_name(v, name, &a->group, errmsg);
         c->flags |= CMD_F_GROUP;
         break;
     case FLD_RECURSIVE:
@@ -555,11 +563,11 @@ static int decode_field(int f, const char *name, json_t *v, bool patch,
         }
         break;
     case FLD_SIZE:
-        rc = get_u64(v, name, &c->size, errmsg);
+        rc = get_u64(v, name, &a->size, errmsg);
         c->flags |= CMD_F_SIZE;
         break;
     case FLD_BLOCK_SIZE:
-        rc = get_u64(v, name, &c->block_size, errmsg);
+        rc = get_u64(v, name, &a->block_size, errmsg);
         c->flags |= CMD_F_BLOCK_SIZE;
         break;
     case FLD_MTIME:
@@ -567,14 +575,14 @@ static int decode_field(int f, const char *name, json_t *v, bool patch,
             return field_error(errmsg, name,
                                "must be milliseconds since the epoch");
         }
-        c->mtime_ms = json_integer_value(v);
+        a->mtime_ms = json_integer_value(v);
         c->flags |= CMD_F_MTIME;
         break;
     case FLD_TTL:
         if (json_is_null(v)) {
-            c->ttl_ms = -1;
+            a->ttl_ms = -1;
         } else if (json_is_integer(v) && json_integer_value(v) >= 0) {
-            c->ttl_ms = json_integer_value(v);
+            a->ttl_ms = json_integer_value(v);
         } else {
             return field_error(errmsg, name,
                                "must be milliseconds (>= 0) or null");
@@ -584,9 +592,9 @@ static int decode_field(int f, const char *name, json_t *v, bool patch,
     case FLD_TTL_ACTION:
         s = json_is_string(v) ? json_string_value(v) : "";
         if (strcmp(s, "delete") == 0) {
-            c->ttl_action = INODE_TTL_DELETE;
+            a->ttl_action = INODE_TTL_DELETE;
         } else if (strcmp(s, "free") == 0) {
-            c->ttl_action = INODE_TTL_FREE;
+            a->ttl_action = INODE_TTL_FREE;
         } else {
             return field_error(errmsg, name, "must be \"delete\" or \"free\"");
         }
@@ -596,7 +604,7 @@ static int decode_field(int f, const char *name, json_t *v, bool patch,
         if (!json_is_boolean(v)) {
             return field_error(errmsg, name, "must be true or false");
         }
-        c->pinned = json_is_true(v);
+        a->pinned = json_is_true(v);
         c->flags |= CMD_F_PINNED;
         break;
     case FLD_XATTRS:
@@ -648,12 +656,12 @@ int codec_decode_create(const char *body, size_t len, size_t max, struct cmd *c,
     if (rc != 0) {
         return rc;
     }
-    c->type = 0;
+    c->u.create.type = 0;
     rc = decode_fields(obj, create_fields, false, c, errmsg);
-    if (rc == 0 && c->type == 0) {
+    if (rc == 0 && c->u.create.type == 0) {
         rc = field_error(errmsg, "type", "is required");
     }
-    if (rc == 0 && c->type == INODE_DIR) {
+    if (rc == 0 && c->u.create.type == INODE_DIR) {
         if ((c->flags & CMD_F_SIZE) != 0) {
             rc = field_error(errmsg, "size", "is only for files");
         } else if ((c->flags & CMD_F_BLOCK_SIZE) != 0) {

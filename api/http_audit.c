@@ -8,29 +8,18 @@
 #include <string.h>
 
 #include "../src/audit.h"
-#include "../src/metrics.h"
-#include "http_metrics.h"
+#include "../src/op.h"
 
 #define USER_MAX 256
-
-static bool is_write(int method)
-{
-    return method == HTTP_PUT || method == HTTP_PATCH ||
-           method == HTTP_DELETE || method == HTTP_POST;
-}
 
 void http_audit_answered(const struct http_req *req, const char *client,
                          const char *user)
 {
     struct audit_entry e;
     char who[USER_MAX + 1];
-    int op;
 
-    if (!audit_enabled() || req->route == NULL || !is_write(req->method)) {
-        return;
-    }
-    op = http_metrics_op(req);
-    if (op == METRICS_OP_STAT || op == METRICS_OP_LIST) {
+    if (!audit_enabled() || req->route == NULL ||
+        (op_flags(req->op) & OP_F_AUDIT) == 0) {
         return;
     }
     memset(&e, 0, sizeof(e));
@@ -42,10 +31,10 @@ void http_audit_answered(const struct http_req *req, const char *client,
         e.user = who;
     }
     e.client = client;
-    e.op = metrics_op_name(op);
+    e.op = op_name(req->op);
     /* The normalised target once it parsed, else the URL as sent. */
     e.path = req->target != NULL ? req->target : req->url;
-    e.to = op == METRICS_OP_RENAME ? req->json_path : NULL;
+    e.to = req->op == OP_RENAME ? req->json_path : NULL;
     e.method = req->method_name;
     e.status = req->resp.status;
     e.error = req->resp.err != 0 ? bn_err_name(req->resp.err) : NULL;

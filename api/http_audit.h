@@ -2,9 +2,9 @@
  * http_audit: the HTTP side of the audit log (src/audit.h): which answers
  * are mutations, and what their line says.
  *
- * A request is audited when it matched a route with PUT, PATCH, DELETE or
- * POST and is not a read (a POST get-status, say): whatever its outcome,
- * a refused request included. The user is the X-Banyan-User request
+ * A request is audited when it matched a route and its op's row (op.h)
+ * has OP_F_AUDIT, whatever its outcome, a refused request included; its
+ * line names the op by the row's name. The user is the X-Banyan-User request
  * header as the client sent it (at most 256 bytes); banyan does not
  * authenticate it, so it is what a trusted proxy in front of banyan, or
  * the client, says.

@@ -10,11 +10,10 @@
 #include <time.h>
 
 #include "../src/metrics.h"
+#include "../src/op.h"
 #include "../src/repl.h"
 #include "../src/store.h"
-#include "http_paths.h"
 #include "http_router.h"
-#include "http_server.h"
 
 /* The method label: a static name for each method the router knows. */
 static const char *method_label(int method)
@@ -30,67 +29,9 @@ static const char *method_label(int method)
                                                       : names[HTTP_OTHER];
 }
 
-/* The operation of a POST action: the last segment of the URL, as the
- * Alluxio-style actions name them. */
-static int post_action_op(const char *url)
-{
-    static const struct {
-        const char *action;
-        int op;
-    } actions[] = {
-        {"rename", METRICS_OP_RENAME},
-        {"create-directory", METRICS_OP_MKDIR},
-        {"create-file", METRICS_OP_CREATE},
-        {"delete", METRICS_OP_DELETE},
-        {"set-attribute", METRICS_OP_SETATTR},
-        {"get-status", METRICS_OP_STAT},
-        {"exists", METRICS_OP_STAT},
-        {"list-status", METRICS_OP_LIST},
-    };
-    const char *slash = strrchr(url, '/');
-
-    if (slash == NULL) {
-        return METRICS_OP_OTHER;
-    }
-    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-        if (strcmp(slash + 1, actions[i].action) == 0) {
-            return actions[i].op;
-        }
-    }
-    return METRICS_OP_OTHER;
-}
-
 int http_metrics_op(const struct http_req *req)
 {
-    http_handler_fn h;
-    bool list = false;
-    char errmsg[BN_ERRMSG_SIZE];
-
-    if (req->op != METRICS_OP_OTHER) {
-        return req->op;
-    }
-    h = req->route != NULL ? req->route->handler : NULL;
-    if (h == http_paths_get) {
-        /* The handler parsed the query; a bad one is a failed stat. */
-        if (req->query != NULL &&
-            http_req_query_bool(req, "list", false, &list, errmsg) != 0) {
-            list = false;
-        }
-        return list ? METRICS_OP_LIST : METRICS_OP_STAT;
-    }
-    if (h == http_paths_put) {
-        return METRICS_OP_CREATE;
-    }
-    if (h == http_paths_patch) {
-        return METRICS_OP_SETATTR;
-    }
-    if (h == http_paths_delete) {
-        return METRICS_OP_DELETE;
-    }
-    if (h == http_paths_post) {
-        return post_action_op(req->url);
-    }
-    return METRICS_OP_OTHER;
+    return op_metric(req->op);
 }
 
 void http_metrics_answered(const struct http_req *req)

@@ -4,7 +4,7 @@
  *
  * The exposition is rendered by src/metrics.c; this file gathers what the
  * other modules know at scrape time (repl_get_info(), store_get_stats())
- * and tells which operation a request was.
+ * and labels a request by its op's row (op.h).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -16,8 +16,8 @@
 /* GET|HEAD /metrics: the Prometheus text exposition. Request thread. */
 void http_metrics_get(struct http_req *req);
 
-/* The operation @req is (enum metrics_op): the one its handler set in
- * req->op, else what its route, method and query say. Request thread. */
+/* The latency label of @req (enum metrics_op): its op's row says (req->op:
+ * its route's, refined by its handler). Request thread. */
 int http_metrics_op(const struct http_req *req);
 
 /* Count the answer of @req (its route, method, status and latency); call

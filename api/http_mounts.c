@@ -129,13 +129,13 @@ void http_mounts_add(struct http_req *req)
         http_problem_reply(req, rc, errmsg);
         goto out;
     }
-    c = cmd_new(CMD_MOUNT);
+    c = cmd_new(OP_MOUNT);
     c->path = bn_strdup(p.norm);
-    c->to = bn_strdup(ufs_uri(u));
-    c->pinned = read_only;
-    c->owner =
+    c->u.mount.uri = bn_strdup(ufs_uri(u));
+    c->u.mount.read_only = read_only;
+    c->u.mount.owner =
         bn_strdup(cfg->default_owner != NULL ? cfg->default_owner : "banyan");
-    c->group =
+    c->u.mount.group =
         bn_strdup(cfg->default_group != NULL ? cfg->default_group : "banyan");
     http_server_submit(req, c, done_mount);
 out:
@@ -182,7 +182,7 @@ void http_mounts_remove(struct http_req *req)
         path_clear(&p);
         return;
     }
-    c = cmd_new(CMD_UNMOUNT);
+    c = cmd_new(OP_UNMOUNT);
     c->path = bn_strdup(p.norm);
     path_clear(&p);
     http_server_submit(req, c, done_unmount);

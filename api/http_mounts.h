@@ -3,7 +3,7 @@
  *
  * GET lists this node's copy of the mount table; POST mounts (on the
  * leader, which checks the under-storage URI and the rules, then proposes
- * CMD_MOUNT); DELETE /api/v1/mounts/{path} unmounts (CMD_UNMOUNT: the
+ * OP_MOUNT); DELETE /api/v1/mounts/{path} unmounts (OP_UNMOUNT: the
  * inodes under the mount go, the under storage keeps its files).
  *
  * SPDX-License-Identifier: MIT

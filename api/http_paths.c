@@ -15,7 +15,6 @@
 #include "../src/config.h"
 #include "../src/inode.h"
 #include "../src/mem.h"
-#include "../src/metrics.h"
 #include "../src/mount.h"
 #include "../src/ns.h"
 #include "../src/path.h"
@@ -29,7 +28,7 @@
 #define PATHS_PREFIX "/api/v1/paths"
 
 /* Answer with @rc after wrapping @errmsg in "@op @path: ". ns_apply() wraps
- * its messages the same way (with cmd_op_name()), so a message that starts
+ * its messages the same way (with op_name()), so a message that starts
  * with the prefix already is not wrapped twice. */
 static void fail(struct http_req *req, int rc, const char *op, const char *path,
                  char errmsg[BN_ERRMSG_SIZE])
@@ -280,7 +279,7 @@ static int load_parent(const struct usync_ctx *ctx, const struct mount_info *m,
  * Returns 0 to submit @c, or answers, frees @c and returns the error. */
 static int mount_before_write(struct http_req *req, struct cmd *c)
 {
-    const char *op = cmd_op_name(c->op);
+    const char *op = op_name(c->op);
     char errmsg[BN_ERRMSG_SIZE] = "";
     struct mount_info m = {0};
     struct mount_info m2 = {0};
@@ -298,20 +297,20 @@ static int mount_before_write(struct http_req *req, struct cmd *c)
         return 0;
     }
     in = mount_resolve(req->deps->mounts, c->path, &m, &rel);
-    if (c->op == CMD_RENAME) {
-        in2 = mount_resolve(req->deps->mounts, c->to, &m2, &rel2);
+    if (c->op == OP_RENAME) {
+        in2 = mount_resolve(req->deps->mounts, c->u.rename.to, &m2, &rel2);
     }
-    if ((c->op == CMD_DELETE || c->op == CMD_RENAME) &&
+    if ((c->op == OP_DELETE || c->op == OP_RENAME) &&
         holds_mount(req, c->path, errmsg)) {
         rc = BN_EMOUNT;
-    } else if (c->op == CMD_RENAME && (in != in2 || (in && m.id != m2.id))) {
+    } else if (c->op == OP_RENAME && (in != in2 || (in && m.id != m2.id))) {
         bn_errmsg_printf(errmsg,
                          "%.200s and %.200s are not under the same mount; "
                          "a rename cannot move between mounts",
-                         c->path, c->to);
+                         c->path, c->u.rename.to);
         rc = BN_ECROSSMOUNT;
     }
-    if (rc != 0 || !in || c->op == CMD_SETATTR) {
+    if (rc != 0 || !in || c->op == OP_SETATTR) {
         goto out;
     }
     if (http_server_redirect(req)) {
@@ -329,14 +328,15 @@ static int mount_before_write(struct http_req *req, struct cmd *c)
         goto answered;
     }
     if (!through) {
-        if (c->op == CMD_CREATE) {
+        if (c->op == OP_CREATE) {
+            struct cmd_attr *a = &c->u.create.attr;
             struct xattr *x =
-                bn_realloc(c->xattrs, (c->n_xattrs + 1) * sizeof(*c->xattrs));
+                bn_realloc(a->xattrs, (a->n_xattrs + 1) * sizeof(*a->xattrs));
 
-            c->xattrs = x;
-            x[c->n_xattrs].key = bn_strdup(USYNC_CACHE_ONLY_XATTR);
-            x[c->n_xattrs].value = bn_strdup("true");
-            c->n_xattrs++;
+            a->xattrs = x;
+            x[a->n_xattrs].key = bn_strdup(USYNC_CACHE_ONLY_XATTR);
+            x[a->n_xattrs].value = bn_strdup("true");
+            a->n_xattrs++;
             c->flags |= CMD_F_XATTRS;
         }
         goto out;
@@ -344,19 +344,19 @@ static int mount_before_write(struct http_req *req, struct cmd *c)
     /* What the namespace does not know yet comes from the under storage
      * first, so both sides agree before the change. */
     usync_ctx_of(req, &ctx);
-    if (c->op == CMD_CREATE) {
+    if (c->op == OP_CREATE) {
         rc = load_parent(&ctx, &m, c->path, errmsg);
     } else {
         rc = usync_load(&ctx, &m, c->path, errmsg);
     }
-    if (rc == 0 && c->op == CMD_RENAME) {
-        rc = load_parent(&ctx, &m, c->to, errmsg);
+    if (rc == 0 && c->op == OP_RENAME) {
+        rc = load_parent(&ctx, &m, c->u.rename.to, errmsg);
     }
     if (rc != 0) {
         goto out;
     }
     rc = stat_path(req, c->path, &ino, errmsg);
-    if (c->op == CMD_CREATE) {
+    if (c->op == OP_CREATE) {
         if (rc == 0) {
             bn_errmsg_printf(errmsg, "%.200s already exists", c->path);
             rc = BN_EEXIST;
@@ -367,10 +367,10 @@ static int mount_before_write(struct http_req *req, struct cmd *c)
     } else if (rc != 0) {
         goto out; /* not found: the namespace answers the same */
     }
-    if (rel[0] == '\0' && c->op != CMD_CREATE) {
+    if (rel[0] == '\0' && c->op != OP_CREATE) {
         goto out; /* the mount point itself: refused above */
     }
-    if (c->op != CMD_CREATE &&
+    if (c->op != OP_CREATE &&
         inode_xattr_get(&ino, USYNC_CACHE_ONLY_XATTR) != NULL) {
         goto out; /* never persisted: nothing in the under storage */
     }
@@ -380,23 +380,23 @@ static int mount_before_write(struct http_req *req, struct cmd *c)
         goto out;
     }
     switch (c->op) {
-    case CMD_CREATE:
+    case OP_CREATE:
         if ((c->flags & CMD_F_RECURSIVE) != 0) {
             rc = ufs_mkdirs(u, rel, errmsg);
         }
         if (rc == 0) {
-            rc = c->type == INODE_DIR ? ufs_mkdir(u, rel, errmsg)
-                                      : ufs_create(u, rel, errmsg);
+            rc = c->u.create.type == INODE_DIR ? ufs_mkdir(u, rel, errmsg)
+                                                : ufs_create(u, rel, errmsg);
         }
         break;
-    case CMD_DELETE:
+    case OP_DELETE:
         rc = ufs_remove(u, rel, (c->flags & CMD_F_RECURSIVE) != 0, errmsg);
         if (rc == BN_ENOTFOUND) {
             errmsg[0] = '\0';
             rc = 0; /* gone from the under storage already */
         }
         break;
-    case CMD_RENAME:
+    case OP_RENAME:
         rc = ufs_rename(u, rel, rel2, errmsg);
         break;
     default:
@@ -565,6 +565,9 @@ void http_paths_get(struct http_req *req)
     if (rc == 0) {
         rc = http_req_query_bool(req, "list", false, &req->list, errmsg);
     }
+    if (req->list) {
+        req->op = OP_LIST;
+    }
     q = http_req_query_get(req, "consistency");
     if (rc == 0 && q != NULL) {
         if (q->value != NULL && strcmp(q->value, "stale") == 0) {
@@ -626,11 +629,11 @@ static void done_create(struct http_req *req, struct cmd_result *res)
 {
     char *loc;
 
-    if (done_failed(req, res, cmd_op_name(CMD_CREATE), req->target)) {
+    if (done_failed(req, res, op_name(OP_CREATE), req->target)) {
         return;
     }
     if (!res->has_ino) {
-        done_no_inode(req, res, cmd_op_name(CMD_CREATE));
+        done_no_inode(req, res, op_name(OP_CREATE));
         return;
     }
     loc = http_req_printf(req, "%s%s", PATHS_PREFIX,
@@ -652,7 +655,7 @@ void http_paths_put(struct http_req *req)
     if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
-    c = cmd_new(CMD_CREATE);
+    c = cmd_new(OP_CREATE);
     rc = http_req_parse_query(req, errmsg);
     if (rc == 0) {
         rc = http_req_query_bool(req, "recursive", false, &recursive, errmsg);
@@ -666,7 +669,7 @@ void http_paths_put(struct http_req *req)
         rc = BN_EEXIST;
     }
     if (rc != 0) {
-        fail(req, rc, cmd_op_name(CMD_CREATE), p.norm, errmsg);
+        fail(req, rc, op_name(OP_CREATE), p.norm, errmsg);
         cmd_free(c);
         path_clear(&p);
         return;
@@ -676,23 +679,23 @@ void http_paths_put(struct http_req *req)
     }
     /* Fill every default here: apply reads no config. */
     if ((c->flags & CMD_F_MODE) == 0) {
-        c->mode = c->type == INODE_DIR ? 0755 : 0644;
+        c->u.create.attr.mode = c->u.create.type == INODE_DIR ? 0755 : 0644;
     }
     if ((c->flags & CMD_F_OWNER) == 0) {
-        c->owner = bn_strdup(cfg->default_owner != NULL ? cfg->default_owner
-                                                        : "banyan");
+        c->u.create.attr.owner = bn_strdup(
+            cfg->default_owner != NULL ? cfg->default_owner : "banyan");
     }
     if ((c->flags & CMD_F_GROUP) == 0) {
-        c->group = bn_strdup(cfg->default_group != NULL ? cfg->default_group
-                                                        : "banyan");
+        c->u.create.attr.group = bn_strdup(
+            cfg->default_group != NULL ? cfg->default_group : "banyan");
     }
     c->flags |= CMD_F_MODE | CMD_F_OWNER | CMD_F_GROUP;
-    if (c->type == INODE_FILE) {
+    if (c->u.create.type == INODE_FILE) {
         c->flags |= CMD_F_SIZE | CMD_F_BLOCK_SIZE;
     }
     c->path = bn_strdup(p.norm);
     req->json_path = req->target;
-    req->op = c->type == INODE_DIR ? METRICS_OP_MKDIR : METRICS_OP_CREATE;
+    req->op = c->u.create.type == INODE_DIR ? OP_MKDIR : OP_CREATE;
     path_clear(&p);
     if (mount_before_write(req, c) != 0) {
         return;
@@ -702,11 +705,11 @@ void http_paths_put(struct http_req *req)
 
 static void done_setattr(struct http_req *req, struct cmd_result *res)
 {
-    if (done_failed(req, res, cmd_op_name(CMD_SETATTR), req->target)) {
+    if (done_failed(req, res, op_name(OP_SETATTR), req->target)) {
         return;
     }
     if (!res->has_ino) {
-        done_no_inode(req, res, cmd_op_name(CMD_SETATTR));
+        done_no_inode(req, res, op_name(OP_SETATTR));
         return;
     }
     reply_inode(req, 200, &res->ino, req->target);
@@ -724,14 +727,14 @@ void http_paths_patch(struct http_req *req)
     if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
-    c = cmd_new(CMD_SETATTR);
+    c = cmd_new(OP_SETATTR);
     rc = codec_decode_setattr(req->body, req->body_len,
                               (size_t)cfg->max_body_bytes, c, errmsg);
     if (rc != 0) {
-        fail(req, rc, cmd_op_name(CMD_SETATTR), p.norm, errmsg);
+        fail(req, rc, op_name(OP_SETATTR), p.norm, errmsg);
         goto err;
     }
-    if (take_if_match(req, c, cmd_op_name(CMD_SETATTR)) != 0) {
+    if (take_if_match(req, c, op_name(OP_SETATTR)) != 0) {
         goto err;
     }
     c->path = bn_strdup(p.norm);
@@ -745,7 +748,7 @@ err:
 
 static void done_delete(struct http_req *req, struct cmd_result *res)
 {
-    if (done_failed(req, res, cmd_op_name(CMD_DELETE), req->target)) {
+    if (done_failed(req, res, op_name(OP_DELETE), req->target)) {
         return;
     }
     http_req_reply(req, 204, NULL, NULL, 0);
@@ -763,7 +766,7 @@ void http_paths_delete(struct http_req *req)
     if (http_paths_parse_target(req, req->rest, &p, errmsg) != 0) {
         return;
     }
-    c = cmd_new(CMD_DELETE);
+    c = cmd_new(OP_DELETE);
     rc = http_req_parse_query(req, errmsg);
     if (rc == 0) {
         rc = http_req_query_bool(req, "recursive", false, &recursive, errmsg);
@@ -773,10 +776,10 @@ void http_paths_delete(struct http_req *req)
         rc = BN_EINVAL;
     }
     if (rc != 0) {
-        fail(req, rc, cmd_op_name(CMD_DELETE), p.norm, errmsg);
+        fail(req, rc, op_name(OP_DELETE), p.norm, errmsg);
         goto err;
     }
-    if (take_if_match(req, c, cmd_op_name(CMD_DELETE)) != 0) {
+    if (take_if_match(req, c, op_name(OP_DELETE)) != 0) {
         goto err;
     }
     if (recursive) {
@@ -796,11 +799,11 @@ err:
 
 static void done_rename(struct http_req *req, struct cmd_result *res)
 {
-    if (done_failed(req, res, cmd_op_name(CMD_RENAME), req->target)) {
+    if (done_failed(req, res, op_name(OP_RENAME), req->target)) {
         return;
     }
     if (!res->has_ino) {
-        done_no_inode(req, res, cmd_op_name(CMD_RENAME));
+        done_no_inode(req, res, op_name(OP_RENAME));
         return;
     }
     reply_inode(req, 200, &res->ino, req->json_path);
@@ -819,7 +822,7 @@ static void post_rename(struct http_req *req, const char *raw_src)
     if (http_paths_parse_target(req, raw_src, &src, errmsg) != 0) {
         return;
     }
-    c = cmd_new(CMD_RENAME);
+    c = cmd_new(OP_RENAME);
     rc = codec_decode_rename(req->body, req->body_len,
                              (size_t)cfg->max_body_bytes, &to, errmsg);
     if (rc == 0 && src.n == 0) {
@@ -834,14 +837,14 @@ static void post_rename(struct http_req *req, const char *raw_src)
         rc = BN_EINVAL;
     }
     if (rc != 0) {
-        fail(req, rc, cmd_op_name(CMD_RENAME), src.norm, errmsg);
+        fail(req, rc, op_name(OP_RENAME), src.norm, errmsg);
         goto err;
     }
-    if (take_if_match(req, c, cmd_op_name(CMD_RENAME)) != 0) {
+    if (take_if_match(req, c, op_name(OP_RENAME)) != 0) {
         goto err;
     }
     c->path = bn_strdup(src.norm);
-    c->to = bn_strdup(to.norm);
+    c->u.rename.to = bn_strdup(to.norm);
     req->json_path = http_req_strndup(req, to.norm, strlen(to.norm));
     path_clear(&src);
     path_clear(&to);
@@ -865,6 +868,7 @@ void http_paths_post(struct http_req *req)
     char *action = http_req_alloc(req, alen + 1);
     long n = http_req_decode(raw_action, alen, false, action);
     char *raw_src;
+    int op;
 
     if (n < 0) {
         bn_errmsg_printf(errmsg, "bad percent-escape in the action");
@@ -872,8 +876,9 @@ void http_paths_post(struct http_req *req)
         return;
     }
     action[n] = '\0';
-    if (slash == NULL || strlen(action) != (size_t)n ||
-        (strcmp(action, "rename") != 0 && strcmp(action, "sync") != 0)) {
+    op = slash != NULL && strlen(action) == (size_t)n ? op_from_action(action)
+                                                      : OP_OTHER;
+    if (op == OP_OTHER) {
         if (slash == NULL || n == 0) {
             bn_errmsg_printf(errmsg, "POST needs an action: "
                                      "/api/v1/paths/{path}/rename or "
@@ -884,10 +889,18 @@ void http_paths_post(struct http_req *req)
         http_problem_reply(req, BN_ENOTFOUND, errmsg);
         return;
     }
+    req->op = op;
     raw_src = http_req_strndup(req, req->rest, (size_t)(slash - req->rest));
-    if (strcmp(action, "sync") == 0) {
+    switch (op) {
+    case OP_SYNC:
         post_sync(req, raw_src);
-    } else {
+        break;
+    case OP_RENAME:
         post_rename(req, raw_src);
+        break;
+    default:
+        bn_errmsg_printf(errmsg, "action '%.64s' has no handler", action);
+        http_problem_reply(req, BN_EINTERNAL, errmsg);
+        break;
     }
 }

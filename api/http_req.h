@@ -37,9 +37,8 @@ enum http_method {
     HTTP_POST = 6,
 };
 
-struct http_deps;
+struct config;
 struct http_server;
-struct http_route;
 struct http_wait;
 struct http_arena_chunk;
 struct cmd_result;
@@ -48,6 +47,25 @@ struct http_req;
 /* Builds the response of a write once its command is applied; takes
  * ownership of @res (free with cmd_result_free()). */
 typedef void (*http_done_fn)(struct http_req *req, struct cmd_result *res);
+
+struct http_route;
+struct mount_table;
+struct ns;
+struct repl;
+struct store;
+
+/* What the handlers reach through req->deps; borrowed, it outlives the
+ * server. */
+struct http_deps {
+    const struct config *cfg; /* borrowed; outlives the server */
+    struct ns *ns;
+    struct repl *repl;
+    struct store *st;
+    const char *http; /* this node's HTTP address as the cluster knows it */
+    struct mount_table *mounts; /* the mount table (mount.h) */
+    const struct http_route *routes; /* the route table (http_routes.h) */
+    size_t n_routes;
+};
 
 struct http_hdr {
     const char *name;  /* borrowed; static or from the arena */
@@ -106,7 +124,8 @@ struct http_req {
     int64_t sync_ms;       /* a read under a mount: the sync policy
                             * (usync_parse_policy) */
     void *ctx;             /* a handler's state across a wait; arena */
-    int op; /* enum metrics_op when the handler knows it; 0: classify */
+    int op; /* enum op_id: the route's, refined by the handler; metrics
+             * and audit read it */
     /* private: the server's */
     struct http_server *srv;
     void *conn; /* the libmicrohttpd connection */

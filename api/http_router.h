@@ -1,5 +1,7 @@
 /*
- * http_router: the static table of routes, {method, pattern, handler}.
+ * http_router: routing a request by a table of routes, {method, pattern,
+ * flags, op, handler} (the table itself is http_routes.c, so that the
+ * router, and the server that calls it, know no handler).
  *
  * A pattern is either exact ("/healthz") or a prefix that owns a subtree
  * (HTTP_R_TREE: "/api/v1/paths" matches itself and "/api/v1/paths/..."),
@@ -29,6 +31,9 @@ struct http_route {
     int method;          /* enum http_method */
     const char *pattern; /* raw URL path or prefix */
     unsigned flags;      /* HTTP_R_* */
+    int op; /* enum op_id (op.h): what a request to it is, until its
+             * handler knows better (a PUT of a directory is OP_MKDIR, a
+             * POST names its action) */
     http_handler_fn handler;
 };
 
@@ -36,10 +41,11 @@ struct http_route {
  * §9.1 says), HTTP_OTHER when it is none of ours. Any thread. */
 int http_router_method(const char *name);
 
-/* Route @req by req->method and req->url: sets req->route and req->rest
- * and returns 0; or returns BN_ENOTFOUND, or BN_EMETHOD after adding an
- * Allow header to the response, with the reason in @errmsg. Request
- * thread. */
-int http_router_route(struct http_req *req, char errmsg[BN_ERRMSG_SIZE]);
+/* Route @req by req->method and req->url among the @n @routes: sets
+ * req->route, req->rest and req->op (the route's) and returns 0; or
+ * returns BN_ENOTFOUND, or BN_EMETHOD after adding an Allow header to the
+ * response, with the reason in @errmsg. Request thread. */
+int http_router_route(struct http_req *req, const struct http_route *routes,
+                      size_t n, char errmsg[BN_ERRMSG_SIZE]);
 
 #endif /* BANYAN_API_HTTP_ROUTER_H */

@@ -544,7 +544,7 @@ static void start(struct http_server *srv, struct MHD_Connection *conn,
         req->has_content_length =
             http_req_parse_u64(cl, strlen(cl), &req->content_length) == 0;
     }
-    rc = http_router_route(req, errmsg);
+    rc = http_router_route(req, srv->deps.routes, srv->deps.n_routes, errmsg);
     if (rc != 0) {
         http_problem_reply(req, rc, errmsg);
         return;

@@ -18,19 +18,6 @@
 #include "http_req.h"
 
 struct http_server;
-struct mount_table;
-struct ns;
-struct repl;
-struct store;
-
-struct http_deps {
-    const struct config *cfg; /* borrowed; outlives the server */
-    struct ns *ns;
-    struct repl *repl;
-    struct store *st;
-    const char *http; /* this node's HTTP address as the cluster knows it */
-    struct mount_table *mounts; /* the mount table (mount.h) */
-};
 
 /* Start listening on cfg->listen. Returns 0 and *out, or BN_EINVAL /
  * BN_EIO with the reason. Startup thread. */

@@ -24,10 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/config.h"
 #include "../src/log.h"
 #include "../src/path.h"
 #include "http_problem.h"
-#include "http_server.h"
 
 #define INDEX_FILE "index.html"
 

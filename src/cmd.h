@@ -1,21 +1,30 @@
 /*
- * cmd: the replicated operations and their binary format.
+ * cmd: the replicated operations (op.h rows with OP_F_REPL) as commands,
+ * and their binary format.
  *
- * A command is one namespace mutation with every argument decided by the
- * leader (owner, mode and defaults are filled in before it is proposed;
- * the time travels in the batch header), so apply is deterministic.
- * Commands travel in batches: one raft entry carries many commands, which
- * is how banyan amortises the fsync of the raft log.
+ * A command is one mutation with every argument decided by the leader
+ * (owner, mode and defaults are filled in before it is proposed; the time
+ * travels in the batch header), so apply is deterministic. Commands travel
+ * in batches: one raft entry carries many commands, which is how banyan
+ * amortises the fsync of the raft log. A command is a small common header
+ * (op, flags, path, Idempotency-Key, If-Match) and the arguments of its op
+ * (the union u; each op has its encoder and decoder in cmd.c, named by the
+ * CODEC column of its row).
  *
- * Format (little endian): header {u32 magic "BNC1", u64 origin node id,
- * u64 origin sequence, i64 now_ms, u32 count} then count commands, each a
- * u32 length followed by the command's fields (after the fixed ones: the
- * Idempotency-Key when CMD_F_IDEM_KEY is set, and the node id of the node
- * ops), then zeros up to a multiple
- * of CMD_BATCH_ALIGN bytes: canonical/raft's on-disk log wants entries of
- * whole 8-byte words (an entry of another length is written padded but
- * fails its checksum when the segment is loaded again). Decoding never
- * trusts a length and never reads past the buffer.
+ * Format 2 (little endian): header {u32 magic "BNCB", u32 version 2, u64
+ * origin node id, u64 origin sequence, i64 now_ms, u32 count}, then count
+ * commands, each a u32 length and {u8 op, u32 flags, str path, the
+ * Idempotency-Key str when CMD_F_IDEM_KEY is set, u64 id and u64 version
+ * when CMD_F_IF_MATCH is set, then the op's arguments (cmd.c)}, then
+ * zeros up to a multiple of CMD_BATCH_ALIGN bytes: canonical/raft's on-disk
+ * log wants entries of whole 8-byte words (an entry of another length is
+ * written padded but fails its checksum when the segment is loaded again).
+ * Format 1, magic "BNC1" and no version (every field of every op in one
+ * layout), is what data dirs written before format 2 hold; it is still
+ * decoded, never written. A batch of a newer version, or a command of an
+ * op this node does not know, is refused with a message that says what
+ * this node knows: apply treats that as fatal, never as a skip. Decoding
+ * never trusts a length and never reads past the buffer.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -28,34 +37,19 @@
 
 #include "errcode.h"
 #include "inode.h"
+#include "op.h"
 
-#define CMD_MAGIC       0x31434e42u /* "BNC1" */
+#define CMD_MAGIC_V1    0x31434e42u /* "BNC1": format 1 */
+#define CMD_MAGIC       0x42434e42u /* "BNCB": then the version */
+#define CMD_VERSION     2u          /* the format this node writes */
 #define CMD_BATCH_MAX   4096        /* commands per raft entry */
 #define CMD_BATCH_ALIGN 8 /* bytes; raft log entries are whole words */
 
-enum cmd_op {
-    CMD_CREATE = 1,  /* create path (type, mode, owner, ...) */
-    CMD_SETATTR = 2, /* set the attributes named in flags */
-    CMD_DELETE = 3,  /* delete path (CMD_F_RECURSIVE) */
-    CMD_RENAME = 4,  /* rename path to @to */
-    /* Cluster state (fsm.c applies them, not ns.c). */
-    CMD_NODE_PUT = 5,    /* node @node_id has HTTP address @path and raft
-                          * address @to */
-    CMD_NODE_DEL = 6,    /* forget node @node_id's addresses */
-    CMD_IDEM_EXPIRE = 7, /* forget Idempotency-Keys older than @mtime_ms,
-                          * then all but the newest @size */
-    /* The mount table (fsm.c applies them; mount.h). */
-    CMD_MOUNT = 10,   /* mount @to (a canonical under-storage URI) at
-                       * @path, read-only when @pinned; the mount point is
-                       * created (with @owner/@group) when missing */
-    CMD_UNMOUNT = 11, /* unmount @path and remove its subtree */
-};
-
 #define CMD_IDEM_KEY_MAX 255 /* bytes of an Idempotency-Key */
 
-/* Which optional fields a command carries. */
-#define CMD_F_RECURSIVE  (1u << 0)
-#define CMD_F_MODE       (1u << 1)
+/* Flags of the common header: which optional fields a command carries. */
+#define CMD_F_RECURSIVE  (1u << 0) /* create, delete */
+#define CMD_F_MODE       (1u << 1) /* create, setattr: attr.mode, ... */
 #define CMD_F_OWNER      (1u << 2)
 #define CMD_F_GROUP      (1u << 3)
 #define CMD_F_MTIME      (1u << 4)
@@ -64,16 +58,13 @@ enum cmd_op {
 #define CMD_F_PINNED     (1u << 7)
 #define CMD_F_SIZE       (1u << 8)
 #define CMD_F_BLOCK_SIZE (1u << 9)
-#define CMD_F_IF_MATCH   (1u << 10)
+#define CMD_F_IF_MATCH   (1u << 10) /* carries match_id, match_version */
 #define CMD_F_XATTRS     (1u << 11)
 #define CMD_F_IDEM_KEY   (1u << 12) /* carries idem_key */
 
-struct cmd {
-    int op;         /* enum cmd_op */
-    int type;       /* CMD_CREATE: enum inode_type */
-    uint32_t flags; /* CMD_F_* */
-    char *path;     /* normalised absolute path; owned */
-    char *to;       /* CMD_RENAME: normalised destination; owned */
+/* The attributes a create sets or a setattr changes (the flags say which
+ * count). */
+struct cmd_attr {
     uint32_t mode;
     char *owner; /* owned */
     char *group; /* owned */
@@ -81,14 +72,69 @@ struct cmd {
     uint64_t block_size;
     int64_t mtime_ms;
     int64_t ttl_ms; /* -1 clears the ttl */
-    int ttl_action;
+    int ttl_action; /* enum inode_ttl_action */
     bool pinned;
-    bn_ino match_id; /* CMD_F_IF_MATCH: expected id and version */
-    uint64_t match_version;
     struct xattr *xattrs; /* value NULL removes the key; owned */
     size_t n_xattrs;
-    char *idem_key;   /* CMD_F_IDEM_KEY: the client's Idempotency-Key; owned */
-    uint64_t node_id; /* CMD_NODE_PUT, CMD_NODE_DEL */
+};
+
+/* OP_CREATE: create path (CMD_F_RECURSIVE: and its missing parents). */
+struct cmd_create {
+    int type; /* enum inode_type */
+    struct cmd_attr attr;
+};
+
+/* OP_RENAME: rename path to @to. */
+struct cmd_rename {
+    char *to; /* normalised destination; owned */
+};
+
+/* OP_NODE_PUT: node @node_id has these addresses. */
+struct cmd_node_put {
+    uint64_t node_id;
+    char *http; /* owned */
+    char *raft; /* owned */
+};
+
+/* OP_NODE_DEL: forget node @node_id's addresses. */
+struct cmd_node_del {
+    uint64_t node_id;
+};
+
+/* OP_IDEM_EXPIRE: forget Idempotency-Keys older than @before_ms, then all
+ * but the newest @keep. */
+struct cmd_idem_expire {
+    int64_t before_ms;
+    uint64_t keep;
+};
+
+/* OP_MOUNT: mount @uri (canonical) at path; the mount point is created
+ * with @owner and @group when missing. */
+struct cmd_mount {
+    char *uri; /* owned */
+    bool read_only;
+    char *owner; /* owned */
+    char *group; /* owned */
+};
+
+struct cmd {
+    int op;         /* enum op_id, a row with OP_F_REPL */
+    uint32_t flags; /* CMD_F_* */
+    char *path;     /* normalised absolute path; owned; NULL for the
+                     * cluster ops */
+    char *idem_key; /* CMD_F_IDEM_KEY: the client's Idempotency-Key; owned */
+    bn_ino match_id; /* CMD_F_IF_MATCH: expected id and version */
+    uint64_t match_version;
+    /* The arguments of op (OP_DELETE and OP_UNMOUNT have none). */
+    union {
+        struct cmd_create create;
+        struct cmd_attr setattr;
+        struct cmd_rename rename;
+        struct cmd_node_put node_put;
+        struct cmd_node_del node_del;
+        struct cmd_idem_expire idem_expire;
+        struct cmd_mount mount;
+    } u;
 };
 
 struct cmd_batch_hdr {
@@ -109,7 +155,8 @@ struct cmd_result {
                     * Idempotency-Key, not a second execution */
 };
 
-/* Returns a new zeroed command; free with cmd_free(). Any thread. */
+/* Returns a new zeroed command of @op (a create or setattr's ttl_ms is
+ * -1); free with cmd_free(). Any thread. */
 struct cmd *cmd_new(int op);
 
 /* Free what @c owns and zero it (for a command on the stack). */
@@ -129,17 +176,19 @@ void *cmd_batch_encode(const struct cmd *const *cmds, size_t n,
                        const struct cmd_batch_hdr *hdr, void *(*alloc)(size_t),
                        size_t *len);
 
-/* Decode a batch. On success *cmds is a new array of hdr->count new
- * commands; free each with cmd_free() and the array with free(). Returns 0
- * or BN_ECORRUPT with the reason in @errmsg. Any thread. */
+/* Decode a batch of format 1 or 2. On success *cmds is a new array of
+ * hdr->count new commands; free each with cmd_free() and the array with
+ * free(). Returns 0 or BN_ECORRUPT with the reason in @errmsg (for a
+ * version or an op this node does not know, the message says which and
+ * what it knows). Any thread. */
 int cmd_batch_decode(const void *buf, size_t len, struct cmd_batch_hdr *hdr,
                      struct cmd ***cmds, char errmsg[BN_ERRMSG_SIZE]);
 
-/* The name of an op ("create", "rename", ...). Any thread. */
-const char *cmd_op_name(int op);
+/* Whether this node has an encoder and a decoder for @op. Any thread. */
+bool cmd_op_known(int op);
 
-/* Whether @op changes the namespace (ns_apply) rather than the cluster
- * state. Any thread. */
+/* Whether @op changes the namespace (ns_apply) rather than the mount
+ * table or the cluster state. Any thread. */
 bool cmd_op_is_ns(int op);
 
 /* A 64-bit fingerprint of what @c asks for, without its Idempotency-Key:

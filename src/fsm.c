@@ -114,7 +114,7 @@ static bool fatal(int rc)
            rc == BN_EBUSY;
 }
 
-/* CMD_MOUNT: check the rules again (the table may have changed since the
+/* OP_MOUNT: check the rules again (the table may have changed since the
  * leader checked), create the mount point when missing, record the mount. */
 static int apply_mount(struct fsm *f, const struct cmd *c, int64_t now_ms,
                        uint64_t index, struct cmd_result *res)
@@ -130,7 +130,7 @@ static int apply_mount(struct fsm *f, const struct cmd *c, int64_t now_ms,
     }
     rc = path_parse(c->path, strlen(c->path), &p, res->errmsg);
     if (rc == 0) {
-        rc = mount_check(f->mounts, p.norm, c->to, res->errmsg);
+        rc = mount_check(f->mounts, p.norm, c->u.mount.uri, res->errmsg);
     }
     if (rc == 0) {
         rc = ns_stat(f->ns, &p, &ino, res->errmsg);
@@ -148,13 +148,13 @@ static int apply_mount(struct fsm *f, const struct cmd *c, int64_t now_ms,
             struct cmd mk = {0};
 
             res->errmsg[0] = '\0';
-            mk.op = CMD_CREATE;
-            mk.type = INODE_DIR;
+            mk.op = OP_CREATE;
+            mk.u.create.type = INODE_DIR;
             mk.flags = CMD_F_RECURSIVE | CMD_F_MODE;
             mk.path = p.norm;
-            mk.mode = 0755;
-            mk.owner = c->owner;
-            mk.group = c->group;
+            mk.u.create.attr.mode = 0755;
+            mk.u.create.attr.owner = c->u.mount.owner;
+            mk.u.create.attr.group = c->u.mount.group;
             rc = ns_apply(f->ns, &mk, now_ms, index, res);
         }
         inode_clear(&ino);
@@ -162,8 +162,8 @@ static int apply_mount(struct fsm *f, const struct cmd *c, int64_t now_ms,
     if (rc == 0) {
         m.id = index;
         m.path = p.norm;
-        m.uri = c->to;
-        m.read_only = c->pinned;
+        m.uri = c->u.mount.uri;
+        m.read_only = c->u.mount.read_only;
         m.mounted_ms = now_ms;
         rc = store_mount_put(f->st, &m, res->errmsg);
         if (rc == 0) {
@@ -174,7 +174,7 @@ static int apply_mount(struct fsm *f, const struct cmd *c, int64_t now_ms,
     return rc;
 }
 
-/* CMD_UNMOUNT: forget the mount and remove the mount point's subtree from
+/* OP_UNMOUNT: forget the mount and remove the mount point's subtree from
  * the namespace (the under storage keeps its files). */
 static int apply_unmount(struct fsm *f, const struct cmd *c, int64_t now_ms,
                          uint64_t index, struct cmd_result *res)
@@ -186,7 +186,7 @@ static int apply_unmount(struct fsm *f, const struct cmd *c, int64_t now_ms,
         bn_errmsg_printf(res->errmsg, "%.200s is not a mount point", c->path);
         return BN_ENOTMOUNT;
     }
-    del.op = CMD_DELETE;
+    del.op = OP_DELETE;
     del.flags = CMD_F_RECURSIVE;
     del.path = c->path;
     rc = ns_apply(f->ns, &del, now_ms, index, res);
@@ -203,38 +203,74 @@ static int apply_unmount(struct fsm *f, const struct cmd *c, int64_t now_ms,
     return rc;
 }
 
-/* The cluster-state commands. */
+static int apply_node_put(struct fsm *f, const struct cmd *c, int64_t now_ms,
+                          uint64_t index, struct cmd_result *res)
+{
+    const struct cmd_node_put *a = &c->u.node_put;
+    int rc = store_node_put(f->st, a->node_id, a->http, a->raft, res->errmsg);
+
+    (void)now_ms;
+    (void)index;
+    if (rc == 0 && f->hooks.node != NULL) {
+        f->hooks.node(f->hooks.arg, a->node_id, a->http, a->raft);
+    }
+    return rc;
+}
+
+static int apply_node_del(struct fsm *f, const struct cmd *c, int64_t now_ms,
+                          uint64_t index, struct cmd_result *res)
+{
+    int rc = store_node_del(f->st, c->u.node_del.node_id, res->errmsg);
+
+    (void)now_ms;
+    (void)index;
+    if (rc == 0 && f->hooks.node != NULL) {
+        f->hooks.node(f->hooks.arg, c->u.node_del.node_id, NULL, NULL);
+    }
+    return rc;
+}
+
+static int apply_idem_expire(struct fsm *f, const struct cmd *c,
+                             int64_t now_ms, uint64_t index,
+                             struct cmd_result *res)
+{
+    (void)now_ms;
+    (void)index;
+    return store_idem_expire(f->st, c->u.idem_expire.before_ms,
+                             c->u.idem_expire.keep, res->errmsg);
+}
+
+typedef int (*apply_fn)(struct fsm *f, const struct cmd *c, int64_t now_ms,
+                        uint64_t index, struct cmd_result *res);
+
+/* The APPLY column of the mount and cluster rows (op.h); the namespace
+ * rows are ns_apply()'s. */
+static const apply_fn applies[OP_ID_MAX] = {
+#define FSM__APPLY(ID, CODE, NAME, KIND, FLAGS, PERM, METRIC, CODEC, APPLY)    \
+    [OP_##ID] = APPLY,
+    OP_MOUNT_MAP(FSM__APPLY) OP_CLUSTER_MAP(FSM__APPLY)
+#undef FSM__APPLY
+};
+
+bool fsm_applies(int op)
+{
+    return op >= 0 && op < OP_ID_MAX &&
+           (applies[op] != NULL || (cmd_op_is_ns(op) && ns_applies(op)));
+}
+
+/* The mount and cluster-state commands. An op without an apply here was
+ * decoded but cannot be applied: this replica would diverge. */
 static int apply_cluster(struct fsm *f, const struct cmd *c, int64_t now_ms,
                          uint64_t index, struct cmd_result *res)
 {
-    int rc = 0;
+    int rc;
 
-    switch (c->op) {
-    case CMD_NODE_PUT:
-        rc = store_node_put(f->st, c->node_id, c->path, c->to, res->errmsg);
-        if (rc == 0 && f->hooks.node != NULL) {
-            f->hooks.node(f->hooks.arg, c->node_id, c->path, c->to);
-        }
-        break;
-    case CMD_NODE_DEL:
-        rc = store_node_del(f->st, c->node_id, res->errmsg);
-        if (rc == 0 && f->hooks.node != NULL) {
-            f->hooks.node(f->hooks.arg, c->node_id, NULL, NULL);
-        }
-        break;
-    case CMD_IDEM_EXPIRE:
-        rc = store_idem_expire(f->st, c->mtime_ms, c->size, res->errmsg);
-        break;
-    case CMD_MOUNT:
-        rc = apply_mount(f, c, now_ms, index, res);
-        break;
-    case CMD_UNMOUNT:
-        rc = apply_unmount(f, c, now_ms, index, res);
-        break;
-    default:
-        bn_errmsg_printf(res->errmsg, "unknown op %d", c->op);
-        rc = BN_EINVAL;
-        break;
+    if (c->op < 0 || c->op >= OP_ID_MAX || applies[c->op] == NULL) {
+        bn_errmsg_printf(res->errmsg, "no apply for op %d (%s)", c->op,
+                         op_name(c->op));
+        rc = BN_ECORRUPT;
+    } else {
+        rc = applies[c->op](f, c, now_ms, index, res);
     }
     res->rc = rc;
     return rc;

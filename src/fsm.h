@@ -13,7 +13,7 @@
  * replica can no longer follow the log: it panics rather than diverge.
  *
  * Besides the namespace (ns_apply), apply keeps the cluster state in the
- * same store: the nodes' addresses (CMD_NODE_PUT/DEL) and the outcomes of
+ * same store: the nodes' addresses (OP_NODE_PUT/DEL) and the outcomes of
  * writes that carried an Idempotency-Key. A write whose key is remembered
  * is not executed again: its result is the remembered outcome (or
  * conflict, when the key came with a different request).
@@ -59,7 +59,7 @@ void fsm_free(struct fsm *f);
 /* The raft_fsm to pass to raft_init(); borrowed from @f. */
 struct raft_fsm *fsm_raft(struct fsm *f);
 
-/* The mount table that CMD_MOUNT/CMD_UNMOUNT change and that is reloaded
+/* The mount table that OP_MOUNT/OP_UNMOUNT change and that is reloaded
  * after a snapshot is installed (borrowed; before raft starts). */
 struct mount_table;
 void fsm_set_mounts(struct fsm *f, struct mount_table *mt);
@@ -82,6 +82,10 @@ struct fsm_hooks {
     const char *fetch_path; /* where downloads go; copied */
     void *arg;
 };
+
+/* Whether apply has an apply function for @op (every replicated op must).
+ * Any thread. */
+bool fsm_applies(int op);
 
 /* Set the hooks (before raft starts). */
 void fsm_set_hooks(struct fsm *f, const struct fsm_hooks *h);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "datadir.h"
 #include "errcode.h"
+#include "http_routes.h"
 #include "http_server.h"
 #include "httpc.h"
 #include "log.h"
@@ -209,6 +210,8 @@ int main(int argc, char **argv)
     deps.st = st;
     deps.http = self_http;
     deps.mounts = mounts;
+    deps.routes = http_routes_table;
+    deps.n_routes = http_routes_count;
     rc = http_server_start(&srv, &deps, errmsg);
     if (rc != 0) {
         log_error("main", "%s", errmsg);

@@ -1,7 +1,7 @@
 /*
  * mount: the mount table, which maps namespace paths to under storages.
  *
- * The table is replicated state: CMD_MOUNT and CMD_UNMOUNT change it in
+ * The table is replicated state: OP_MOUNT and OP_UNMOUNT change it in
  * fsm.c (which also creates or removes the mount point in the namespace),
  * it is stored with the namespace in SQLite (the mounts table) and this
  * module keeps a copy in memory, loaded at start and after a snapshot is

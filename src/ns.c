@@ -453,10 +453,17 @@ static int apply_create(struct ns *ns, const struct cmd *c,
                         const struct path *p, int64_t now_ms, uint64_t index,
                         struct cmd_result *res)
 {
+    const struct cmd_attr *a = &c->u.create.attr;
     struct resolved r;
     struct inode node;
-    int rc = resolve(ns, p, &r, res->errmsg);
+    int rc;
 
+    if (c->u.create.type != INODE_DIR && c->u.create.type != INODE_FILE) {
+        bn_errmsg_printf(res->errmsg, "unknown inode type %d",
+                         c->u.create.type);
+        return BN_EINVAL;
+    }
+    rc = resolve(ns, p, &r, res->errmsg);
     if (rc != 0) {
         return rc;
     }
@@ -481,33 +488,33 @@ static int apply_create(struct ns *ns, const struct cmd *c,
         node.id = store_alloc_id(ns->st);
         node.parent = r.parent.id;
         node.name = bn_strdup(p->seg[i]);
-        node.type = last ? c->type : INODE_DIR;
-        node.mode = last ? c->mode : 0755;
-        node.owner = bn_strdup(c->owner != NULL ? c->owner : "");
-        node.group = bn_strdup(c->group != NULL ? c->group : "");
+        node.type = last ? c->u.create.type : INODE_DIR;
+        node.mode = last ? a->mode : 0755;
+        node.owner = bn_strdup(a->owner != NULL ? a->owner : "");
+        node.group = bn_strdup(a->group != NULL ? a->group : "");
         node.ctime_ms = node.mtime_ms = node.atime_ms = now_ms;
         node.ttl_ms = -1;
         node.version = index;
         if (last) {
             if (node.type == INODE_FILE) {
-                node.size = c->size;
-                node.block_size = c->block_size;
+                node.size = a->size;
+                node.block_size = a->block_size;
             }
             if (c->flags & CMD_F_TTL) {
-                node.ttl_ms = c->ttl_ms;
+                node.ttl_ms = a->ttl_ms;
             }
             if (c->flags & CMD_F_TTL_ACTION) {
-                node.ttl_action = c->ttl_action;
+                node.ttl_action = a->ttl_action;
             }
-            node.pinned = (c->flags & CMD_F_PINNED) && c->pinned;
+            node.pinned = (c->flags & CMD_F_PINNED) && a->pinned;
             if (c->flags & CMD_F_MTIME) {
                 /* A create from the under storage keeps its time. */
-                node.mtime_ms = c->mtime_ms;
+                node.mtime_ms = a->mtime_ms;
             }
-            for (size_t k = 0; k < c->n_xattrs; k++) {
-                if (c->xattrs[k].value != NULL &&
-                    inode_xattr_set(&node, c->xattrs[k].key,
-                                    c->xattrs[k].value) != 0) {
+            for (size_t k = 0; k < a->n_xattrs; k++) {
+                if (a->xattrs[k].value != NULL &&
+                    inode_xattr_set(&node, a->xattrs[k].key,
+                                    a->xattrs[k].value) != 0) {
                     bn_errmsg_printf(res->errmsg, "too many xattrs");
                     inode_clear(&node);
                     rc = BN_EINVAL;
@@ -539,6 +546,7 @@ static int apply_setattr(struct ns *ns, const struct cmd *c,
                          const struct path *p, int64_t now_ms, uint64_t index,
                          struct cmd_result *res)
 {
+    const struct cmd_attr *a = &c->u.setattr;
     struct resolved r;
     struct inode *t = &r.target;
     struct lock_wr_set set;
@@ -564,8 +572,8 @@ static int apply_setattr(struct ns *ns, const struct cmd *c,
         rc = BN_EISDIR;
         goto out;
     }
-    for (size_t k = 0; k < c->n_xattrs; k++) {
-        if (inode_xattr_set(t, c->xattrs[k].key, c->xattrs[k].value) != 0) {
+    for (size_t k = 0; k < a->n_xattrs; k++) {
+        if (inode_xattr_set(t, a->xattrs[k].key, a->xattrs[k].value) != 0) {
             bn_errmsg_printf(res->errmsg, "too many xattrs (at most %d)",
                              INODE_XATTR_MAX);
             rc = BN_EINVAL;
@@ -573,34 +581,34 @@ static int apply_setattr(struct ns *ns, const struct cmd *c,
         }
     }
     if (c->flags & CMD_F_MODE) {
-        t->mode = c->mode;
+        t->mode = a->mode;
     }
     if (c->flags & CMD_F_OWNER) {
         free(t->owner);
-        t->owner = bn_strdup(c->owner != NULL ? c->owner : "");
+        t->owner = bn_strdup(a->owner != NULL ? a->owner : "");
     }
     if (c->flags & CMD_F_GROUP) {
         free(t->group);
-        t->group = bn_strdup(c->group != NULL ? c->group : "");
+        t->group = bn_strdup(a->group != NULL ? a->group : "");
     }
     if (c->flags & CMD_F_SIZE) {
-        t->size = c->size;
+        t->size = a->size;
         t->mtime_ms = now_ms;
     }
     if (c->flags & CMD_F_BLOCK_SIZE) {
-        t->block_size = c->block_size;
+        t->block_size = a->block_size;
     }
     if (c->flags & CMD_F_MTIME) {
-        t->mtime_ms = c->mtime_ms;
+        t->mtime_ms = a->mtime_ms;
     }
     if (c->flags & CMD_F_TTL) {
-        t->ttl_ms = c->ttl_ms;
+        t->ttl_ms = a->ttl_ms;
     }
     if (c->flags & CMD_F_TTL_ACTION) {
-        t->ttl_action = c->ttl_action;
+        t->ttl_action = a->ttl_action;
     }
     if (c->flags & CMD_F_PINNED) {
-        t->pinned = c->pinned;
+        t->pinned = a->pinned;
     }
     t->version = index;
     lock_wr_many(ns->locks, &t->id, 1, &set);
@@ -707,8 +715,9 @@ static int apply_rename(struct ns *ns, const struct cmd *c,
         bn_errmsg_printf(res->errmsg, "the root cannot be renamed");
         return BN_EINVAL;
     }
-    rc = path_parse(c->to != NULL ? c->to : "",
-                    c->to != NULL ? strlen(c->to) : 0, &dst, res->errmsg);
+    rc = path_parse(c->u.rename.to != NULL ? c->u.rename.to : "",
+                    c->u.rename.to != NULL ? strlen(c->u.rename.to) : 0, &dst,
+                    res->errmsg);
     if (rc != 0) {
         return rc;
     }
@@ -811,6 +820,23 @@ out:
     return rc;
 }
 
+typedef int (*apply_fn)(struct ns *ns, const struct cmd *c,
+                        const struct path *p, int64_t now_ms, uint64_t index,
+                        struct cmd_result *res);
+
+/* The APPLY column of the namespace rows (op.h). */
+static const apply_fn applies[OP_ID_MAX] = {
+#define NS__APPLY(ID, CODE, NAME, KIND, FLAGS, PERM, METRIC, CODEC, APPLY)     \
+    [OP_##ID] = APPLY,
+    OP_NS_MAP(NS__APPLY)
+#undef NS__APPLY
+};
+
+bool ns_applies(int op)
+{
+    return op >= 0 && op < OP_ID_MAX && applies[op] != NULL;
+}
+
 int ns_apply(struct ns *ns, const struct cmd *c, int64_t now_ms, uint64_t index,
              struct cmd_result *res)
 {
@@ -823,29 +849,12 @@ int ns_apply(struct ns *ns, const struct cmd *c, int64_t now_ms, uint64_t index,
     if (rc != 0) {
         goto out;
     }
-    switch (c->op) {
-    case CMD_CREATE:
-        if (c->type != INODE_DIR && c->type != INODE_FILE) {
-            bn_errmsg_printf(res->errmsg, "unknown inode type %d", c->type);
-            rc = BN_EINVAL;
-            break;
-        }
-        rc = apply_create(ns, c, &p, now_ms, index, res);
-        break;
-    case CMD_SETATTR:
-        rc = apply_setattr(ns, c, &p, now_ms, index, res);
-        break;
-    case CMD_DELETE:
-        rc = apply_delete(ns, c, &p, now_ms, index, res);
-        break;
-    case CMD_RENAME:
-        rc = apply_rename(ns, c, &p, now_ms, index, res);
-        break;
-    default:
+    if (c->op < 0 || c->op >= OP_ID_MAX || applies[c->op] == NULL) {
         bn_errmsg_printf(res->errmsg, "unknown operation %d", c->op);
         rc = BN_EINVAL;
-        break;
+        goto out;
     }
+    rc = applies[c->op](ns, c, &p, now_ms, index, res);
 out:
     if (rc != 0) {
         if (res->has_ino) {
@@ -862,7 +871,7 @@ out:
                 memmove(res->errmsg, res->errmsg + n + 2,
                         strlen(res->errmsg + n + 2) + 1);
             }
-            bn_errmsg_wrapf(res->errmsg, "%s %s", cmd_op_name(c->op), path);
+            bn_errmsg_wrapf(res->errmsg, "%s %s", op_name(c->op), path);
         }
     }
     res->rc = rc;

@@ -83,6 +83,10 @@ void ns_page_clear(struct ns_page *page);
 int ns_apply(struct ns *ns, const struct cmd *c, int64_t now_ms, uint64_t index,
              struct cmd_result *res);
 
+/* Whether ns_apply() applies @op (a row of OP_NS_MAP with an APPLY).
+ * Any thread. */
+bool ns_applies(int op);
+
 /* Replace the whole store by the database file @src (store_replace())
  * while no reader is inside the namespace: readers wait meanwhile. Apply
  * thread. Returns 0 or an error. */

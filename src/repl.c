@@ -737,10 +737,10 @@ static void record_addresses(struct repl *r)
         if (m[i].http[0] == '\0' || m[i].raft[0] == '\0') {
             continue;
         }
-        c = cmd_new(CMD_NODE_PUT);
-        c->node_id = m[i].id;
-        c->path = bn_strdup(m[i].http);
-        c->to = bn_strdup(m[i].raft);
+        c = cmd_new(OP_NODE_PUT);
+        c->u.node_put.node_id = m[i].id;
+        c->u.node_put.http = bn_strdup(m[i].http);
+        c->u.node_put.raft = bn_strdup(m[i].raft);
         (void)repl_submit(r, c, addresses_done, r);
     }
     free(m);
@@ -780,12 +780,12 @@ static void root_mount(struct repl *r)
         mount_info_clear(&m);
         return;
     }
-    c = cmd_new(CMD_MOUNT);
+    c = cmd_new(OP_MOUNT);
     c->path = bn_strdup("/");
-    c->to = bn_strdup(r->o.root_ufs);
-    c->pinned = r->o.root_read_only;
-    c->owner = bn_strdup(r->o.owner != NULL ? r->o.owner : "banyan");
-    c->group = bn_strdup(r->o.group != NULL ? r->o.group : "banyan");
+    c->u.mount.uri = bn_strdup(r->o.root_ufs);
+    c->u.mount.read_only = r->o.root_read_only;
+    c->u.mount.owner = bn_strdup(r->o.owner != NULL ? r->o.owner : "banyan");
+    c->u.mount.group = bn_strdup(r->o.group != NULL ? r->o.group : "banyan");
     (void)repl_submit(r, c, root_mount_done, r);
 }
 
@@ -1004,8 +1004,8 @@ static void remove_done(struct raft_change *req, int status)
         change_done(req, status);
         return;
     }
-    c = cmd_new(CMD_NODE_DEL);
-    c->node_id = a->req.id;
+    c = cmd_new(OP_NODE_DEL);
+    c->u.node_del.node_id = a->req.id;
     if (repl_submit(a->r, c, remove_addresses_done, a) != 0) {
         admin_answer(a, 0, NULL); /* no longer the leader: removed anyway */
     }
@@ -1057,10 +1057,10 @@ static void admin_start(struct repl *r, struct admin *a)
                          (unsigned long long)a->req.id);
             return;
         }
-        c = cmd_new(CMD_NODE_PUT);
-        c->node_id = a->req.id;
-        c->path = bn_strdup(a->req.http);
-        c->to = bn_strdup(a->req.raft);
+        c = cmd_new(OP_NODE_PUT);
+        c->u.node_put.node_id = a->req.id;
+        c->u.node_put.http = bn_strdup(a->req.http);
+        c->u.node_put.raft = bn_strdup(a->req.raft);
         if (repl_submit(r, c, add_addresses_done, a) != 0) {
             admin_answer(a, BN_EUNAVAIL, "this node is not the leader");
         }
@@ -1159,9 +1159,10 @@ static void idem_step(struct repl *r, uint64_t now)
         return;
     }
     r->idem_next_ms = now + IDEM_SWEEP_MS;
-    c = cmd_new(CMD_IDEM_EXPIRE);
-    c->mtime_ms = (int64_t)now_ms() - (int64_t)r->o.idempotency_ttl_ms;
-    c->size = r->o.idempotency_keys;
+    c = cmd_new(OP_IDEM_EXPIRE);
+    c->u.idem_expire.before_ms =
+        (int64_t)now_ms() - (int64_t)r->o.idempotency_ttl_ms;
+    c->u.idem_expire.keep = r->o.idempotency_keys;
     if (repl_submit(r, c, idem_done, r) == 0) {
         r->idem_waiting = true;
         r->idem_used = false;
@@ -1230,7 +1231,7 @@ static void ttl_step(struct repl *r, uint64_t now)
     }
     for (int i = 0; i < n; i++) {
         log_info("ttl", "%s expired: %s", cmds[i]->path,
-                 cmds[i]->op == CMD_DELETE ? "delete" : "clear the ttl");
+                 cmds[i]->op == OP_DELETE ? "delete" : "clear the ttl");
         if (repl_submit(r, cmds[i], ttl_done, r) == 0) {
             r->ttl_waiting++;
         }

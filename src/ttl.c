@@ -50,11 +50,11 @@ int ttl_commands(struct ns *ns, struct store *st, int64_t now_ms, size_t max,
             continue;
         }
         if (ino.ttl_action == INODE_TTL_FREE) {
-            c = cmd_new(CMD_SETATTR);
+            c = cmd_new(OP_SETATTR);
             c->flags = CMD_F_TTL;
-            c->ttl_ms = -1;
+            c->u.setattr.ttl_ms = -1;
         } else {
-            c = cmd_new(CMD_DELETE);
+            c = cmd_new(OP_DELETE);
             c->flags = CMD_F_RECURSIVE;
         }
         c->flags |= CMD_F_IF_MATCH;

@@ -347,18 +347,18 @@ static char *join(const char *dir, const char *name)
 static int propose_create(struct run *r, const char *path,
                           const struct usync_item *u)
 {
-    struct cmd *c = cmd_new(CMD_CREATE);
+    struct cmd *c = cmd_new(OP_CREATE);
 
-    c->type = u->type;
+    c->u.create.type = u->type;
     c->path = bn_strdup(path);
     c->flags = CMD_F_MODE | CMD_F_OWNER | CMD_F_GROUP | CMD_F_MTIME;
-    c->mode = u->type == INODE_DIR ? 0755 : 0644;
-    c->owner = bn_strdup(r->ctx->owner);
-    c->group = bn_strdup(r->ctx->group);
-    c->mtime_ms = u->mtime_ms;
+    c->u.create.attr.mode = u->type == INODE_DIR ? 0755 : 0644;
+    c->u.create.attr.owner = bn_strdup(r->ctx->owner);
+    c->u.create.attr.group = bn_strdup(r->ctx->group);
+    c->u.create.attr.mtime_ms = u->mtime_ms;
     if (u->type == INODE_FILE) {
         c->flags |= CMD_F_SIZE;
-        c->size = u->size;
+        c->u.create.attr.size = u->size;
     }
     r->st->created++;
     return propose(r, c);
@@ -366,7 +366,7 @@ static int propose_create(struct run *r, const char *path,
 
 static int propose_delete(struct run *r, const char *path)
 {
-    struct cmd *c = cmd_new(CMD_DELETE);
+    struct cmd *c = cmd_new(OP_DELETE);
 
     c->path = bn_strdup(path);
     c->flags = CMD_F_RECURSIVE;
@@ -377,12 +377,12 @@ static int propose_delete(struct run *r, const char *path)
 static int propose_update(struct run *r, const char *path,
                           const struct usync_item *u)
 {
-    struct cmd *c = cmd_new(CMD_SETATTR);
+    struct cmd *c = cmd_new(OP_SETATTR);
 
     c->path = bn_strdup(path);
     c->flags = CMD_F_SIZE | CMD_F_MTIME;
-    c->size = u->size;
-    c->mtime_ms = u->mtime_ms;
+    c->u.setattr.size = u->size;
+    c->u.setattr.mtime_ms = u->mtime_ms;
     r->st->updated++;
     return propose(r, c);
 }

@@ -116,7 +116,7 @@ int fixture_apply(struct ns_fixture *fx, struct cmd *c, int64_t now_ms,
 
 struct cmd *fixture_create(const char *path, int type, bool recursive)
 {
-    struct cmd *c = cmd_new(CMD_CREATE);
+    struct cmd *c = cmd_new(OP_CREATE);
 
     c->type = type;
     c->path = bn_strdup(path);
@@ -131,7 +131,7 @@ struct cmd *fixture_create(const char *path, int type, bool recursive)
 
 struct cmd *fixture_rename(const char *from, const char *to)
 {
-    struct cmd *c = cmd_new(CMD_RENAME);
+    struct cmd *c = cmd_new(OP_RENAME);
 
     c->path = bn_strdup(from);
     c->to = bn_strdup(to);
@@ -140,7 +140,7 @@ struct cmd *fixture_rename(const char *from, const char *to)
 
 struct cmd *fixture_delete(const char *path, bool recursive)
 {
-    struct cmd *c = cmd_new(CMD_DELETE);
+    struct cmd *c = cmd_new(OP_DELETE);
 
     c->path = bn_strdup(path);
     if (recursive) {

@@ -103,21 +103,21 @@ static void test_fsm_errors(void **state)
         fixture_apply(fx, fixture_rename("/a/b", "/a/f/z"), T0, NULL),
         BN_ENOTDIR);
     assert_int_equal(fixture_stat(fx, "/a/f", &ino), 0);
-    c = cmd_new(CMD_SETATTR);
+    c = cmd_new(OP_SETATTR);
     c->path = bn_strdup("/a/f");
     c->flags = CMD_F_IF_MATCH | CMD_F_MODE;
     c->mode = 0600;
     c->match_id = ino.id;
     c->match_version = ino.version + 1;
     assert_int_equal(fixture_apply(fx, c, T0, NULL), BN_EPRECOND);
-    c = cmd_new(CMD_SETATTR);
+    c = cmd_new(OP_SETATTR);
     c->path = bn_strdup("/a/f");
     c->flags = CMD_F_IF_MATCH | CMD_F_MODE;
     c->mode = 0600;
     c->match_id = ino.id;
     c->match_version = ino.version;
     assert_int_equal(fixture_apply(fx, c, T0, NULL), 0);
-    c = cmd_new(CMD_SETATTR);
+    c = cmd_new(OP_SETATTR);
     c->path = bn_strdup("/a");
     c->flags = CMD_F_SIZE;
     c->size = 5;
@@ -298,7 +298,7 @@ static void test_fsm_list_sees_uncommitted(void **state)
     apply_open(fx, f, fixture_rename("/other/in", "/d/in"));
     apply_open(fx, f, fixture_create("/d/b2", INODE_FILE, false));
     apply_open(fx, f, fixture_create("/d/c", INODE_DIR, false));
-    struct cmd *sa = cmd_new(CMD_SETATTR);
+    struct cmd *sa = cmd_new(OP_SETATTR);
     sa->path = bn_strdup("/d/a");
     sa->flags = CMD_F_SIZE;
     sa->size = 5;
@@ -395,7 +395,7 @@ static struct cmd *with_key(struct cmd *c, const char *key)
 
 static struct cmd *expire(int64_t before, uint64_t keep)
 {
-    struct cmd *c = cmd_new(CMD_IDEM_EXPIRE);
+    struct cmd *c = cmd_new(OP_IDEM_EXPIRE);
 
     c->mtime_ms = before;
     c->size = keep;
@@ -524,7 +524,7 @@ static void test_fsm_node_table(void **state)
 {
     struct ns_fixture *fx = *state;
     char errmsg[BN_ERRMSG_SIZE] = "";
-    struct cmd *c = cmd_new(CMD_NODE_PUT);
+    struct cmd *c = cmd_new(OP_NODE_PUT);
     int n = 0;
 
     c->node_id = 4;
@@ -533,7 +533,7 @@ static void test_fsm_node_table(void **state)
     assert_int_equal(fixture_apply(fx, c, T0, NULL), 0);
     assert_int_equal(store_node_each(fx->st, count_node, &n, errmsg), 0);
     assert_int_equal(n, 1);
-    c = cmd_new(CMD_NODE_DEL);
+    c = cmd_new(OP_NODE_DEL);
     c->node_id = 4;
     assert_int_equal(fixture_apply(fx, c, T0, NULL), 0);
     n = 0;

@@ -68,7 +68,7 @@ static void test_ttl_sweep(void **state)
 
     n = sweep(fx, T0 + 1000, c);
     assert_int_equal(n, 1);
-    assert_int_equal(c[0]->op, CMD_DELETE);
+    assert_int_equal(c[0]->op, OP_DELETE);
     assert_string_equal(c[0]->path, "/d/sub");
     assert_true(c[0]->flags & CMD_F_RECURSIVE);
     assert_true(c[0]->flags & CMD_F_IF_MATCH);
@@ -82,7 +82,7 @@ static void test_ttl_sweep(void **state)
     n = sweep(fx, T0 + 5000, c);
     assert_int_equal(n, 2);
     assert_string_equal(c[0]->path, "/d/sub");
-    assert_int_equal(c[1]->op, CMD_SETATTR);
+    assert_int_equal(c[1]->op, OP_SETATTR);
     assert_string_equal(c[1]->path, "/free");
     assert_true(c[1]->flags & CMD_F_TTL);
     assert_int_equal(c[1]->ttl_ms, -1);

@@ -103,12 +103,12 @@ int codec_decode_member(const char *body, size_t len, size_t max, int op,
 
 /* Decoders: @body is @len bytes (need not be NUL-terminated). */
 
-/* A create (PUT) body into @c (a OP_CREATE from cmd_new()): sets c->u.create.type;
- * c->mode, owner, group, size, block_size, xattrs when present, each with
- * its CMD_F_* flag, and CMD_F_RECURSIVE for "recursive": true. Defaults
- * are the caller's job (fields without a flag are untouched). "type" is
- * required; "size" and "block_size" are for files only. On failure @c may
- * hold part of the fields; cmd_free() releases them. */
+/* A create (PUT) body into @c (a OP_CREATE from cmd_new()): sets
+ * c->u.create.type; c->mode, owner, group, size, block_size, xattrs when
+ * present, each with its CMD_F_* flag, and CMD_F_RECURSIVE for "recursive":
+ * true. Defaults are the caller's job (fields without a flag are untouched).
+ * "type" is required; "size" and "block_size" are for files only. On failure @c
+ * may hold part of the fields; cmd_free() releases them. */
 int codec_decode_create(const char *body, size_t len, size_t max, struct cmd *c,
                         char errmsg[BN_ERRMSG_SIZE]);
 

@@ -386,7 +386,7 @@ static int mount_before_write(struct http_req *req, struct cmd *c)
         }
         if (rc == 0) {
             rc = c->u.create.type == INODE_DIR ? ufs_mkdir(u, rel, errmsg)
-                                                : ufs_create(u, rel, errmsg);
+                                               : ufs_create(u, rel, errmsg);
         }
         break;
     case OP_DELETE:

@@ -62,7 +62,7 @@ struct http_deps {
     struct repl *repl;
     struct store *st;
     const char *http; /* this node's HTTP address as the cluster knows it */
-    struct mount_table *mounts; /* the mount table (mount.h) */
+    struct mount_table *mounts;      /* the mount table (mount.h) */
     const struct http_route *routes; /* the route table (http_routes.h) */
     size_t n_routes;
 };

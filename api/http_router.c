@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 static const char *const method_names[] = {
     [HTTP_GET] = "GET",     [HTTP_HEAD] = "HEAD",     [HTTP_PUT] = "PUT",
     [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE", [HTTP_POST] = "POST",

@@ -152,7 +152,6 @@ static char *r_str(struct rbuf *r, size_t max)
     return s;
 }
 
-
 /* ---- the codecs of the ops ------------------------------------------- */
 
 static void clear_attr(struct cmd_attr *a)

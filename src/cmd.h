@@ -118,11 +118,11 @@ struct cmd_mount {
 };
 
 struct cmd {
-    int op;         /* enum op_id, a row with OP_F_REPL */
-    uint32_t flags; /* CMD_F_* */
-    char *path;     /* normalised absolute path; owned; NULL for the
-                     * cluster ops */
-    char *idem_key; /* CMD_F_IDEM_KEY: the client's Idempotency-Key; owned */
+    int op;          /* enum op_id, a row with OP_F_REPL */
+    uint32_t flags;  /* CMD_F_* */
+    char *path;      /* normalised absolute path; owned; NULL for the
+                      * cluster ops */
+    char *idem_key;  /* CMD_F_IDEM_KEY: the client's Idempotency-Key; owned */
     bn_ino match_id; /* CMD_F_IF_MATCH: expected id and version */
     uint64_t match_version;
     /* The arguments of op (OP_DELETE and OP_UNMOUNT have none). */

@@ -230,9 +230,8 @@ static int apply_node_del(struct fsm *f, const struct cmd *c, int64_t now_ms,
     return rc;
 }
 
-static int apply_idem_expire(struct fsm *f, const struct cmd *c,
-                             int64_t now_ms, uint64_t index,
-                             struct cmd_result *res)
+static int apply_idem_expire(struct fsm *f, const struct cmd *c, int64_t now_ms,
+                             uint64_t index, struct cmd_result *res)
 {
     (void)now_ms;
     (void)index;

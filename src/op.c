@@ -19,20 +19,16 @@ OP_MAP(OP__FITS)
 
 const struct op_info op_table[OP_ID_MAX] = {
 #define OP__ROW(ID, CODE, NAME, KIND, FLAGS, PERM, METRIC, CODEC, APPLY)       \
-    [OP_##ID] = {OP_##ID, NAME, KIND, FLAGS, OP_PERM_##PERM,                   \
-                 METRICS_OP_##METRIC},
+    [OP_##ID] = {OP_##ID, NAME,           KIND,                                \
+                 FLAGS,   OP_PERM_##PERM, METRICS_OP_##METRIC},
     OP_MAP(OP__ROW)
 #undef OP__ROW
 };
 
-
 static const char *const perm_names[] = {
-    [OP_PERM_NONE] = "none",
-    [OP_PERM_TRAVERSE] = "traverse",
-    [OP_PERM_READ_DIR] = "read-dir",
-    [OP_PERM_WRITE_PARENT] = "write-parent",
-    [OP_PERM_OWNER] = "owner",
-    [OP_PERM_SUPERUSER] = "superuser",
+    [OP_PERM_NONE] = "none",         [OP_PERM_TRAVERSE] = "traverse",
+    [OP_PERM_READ_DIR] = "read-dir", [OP_PERM_WRITE_PARENT] = "write-parent",
+    [OP_PERM_OWNER] = "owner",       [OP_PERM_SUPERUSER] = "superuser",
     [OP_PERM_PEER] = "peer",
 };
 

@@ -39,7 +39,7 @@
 /* The flags of most rows. */
 #define OP_READ           0u
 #define OP_WRITE_CMD      (OP_F_WRITE | OP_F_REPL | OP_F_AUDIT)
-#define OP_WRITE_INTERNAL (OP_F_WRITE | OP_F_REPL) /* the leader's own */
+#define OP_WRITE_INTERNAL (OP_F_WRITE | OP_F_REPL)  /* the leader's own */
 #define OP_WRITE_REQ      (OP_F_WRITE | OP_F_AUDIT) /* not one command */
 
 /* clang-format off */
@@ -118,8 +118,7 @@
       NONE, OTHER, none, NULL)
 /* clang-format on */
 
-#define OP_MAP(X)                                                              \
-    OP_NS_MAP(X) OP_MOUNT_MAP(X) OP_CLUSTER_MAP(X) OP_NODE_MAP(X)
+#define OP_MAP(X) OP_NS_MAP(X) OP_MOUNT_MAP(X) OP_CLUSTER_MAP(X) OP_NODE_MAP(X)
 
 enum op_id {
 #define OP__ENUM(ID, CODE, ...) OP_##ID = CODE,

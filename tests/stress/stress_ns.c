@@ -50,12 +50,12 @@ static atomic_ulong n_ops[6];
 static atomic_int failures;
 
 enum {
-    OP_CREATE,
-    OP_MKDIR,
-    OP_RENAME,
-    OP_DELETE,
-    OP_STAT,
-    OP_LIST
+    ST_CREATE,
+    ST_MKDIR,
+    ST_RENAME,
+    ST_DELETE,
+    ST_STAT,
+    ST_LIST
 };
 
 __attribute__((format(printf, 1, 2))) static void fail(const char *fmt, ...)
@@ -263,20 +263,20 @@ static void *worker_main(void *arg)
 
         random_path(&seed, a, sizeof(a));
         switch (op) {
-        case OP_CREATE:
-        case OP_MKDIR:
-            c = fixture_create(a, op == OP_MKDIR ? INODE_DIR : INODE_FILE,
+        case ST_CREATE:
+        case ST_MKDIR:
+            c = fixture_create(a, op == ST_MKDIR ? INODE_DIR : INODE_FILE,
                                rand_r(&seed) % 2);
             (void)submit(c);
             break;
-        case OP_RENAME:
+        case ST_RENAME:
             random_path(&seed, b, sizeof(b));
             (void)submit(fixture_rename(a, b));
             break;
-        case OP_DELETE:
+        case ST_DELETE:
             (void)submit(fixture_delete(a, rand_r(&seed) % 4 == 0));
             break;
-        case OP_STAT:
+        case ST_STAT:
             check_stat(a);
             break;
         default:
@@ -333,9 +333,9 @@ int main(int argc, char **argv)
 
     (void)printf("stress: creates %lu mkdirs %lu renames %lu deletes %lu "
                  "stats %lu lists %lu\n",
-                 atomic_load(&n_ops[OP_CREATE]), atomic_load(&n_ops[OP_MKDIR]),
-                 atomic_load(&n_ops[OP_RENAME]), atomic_load(&n_ops[OP_DELETE]),
-                 atomic_load(&n_ops[OP_STAT]), atomic_load(&n_ops[OP_LIST]));
+                 atomic_load(&n_ops[ST_CREATE]), atomic_load(&n_ops[ST_MKDIR]),
+                 atomic_load(&n_ops[ST_RENAME]), atomic_load(&n_ops[ST_DELETE]),
+                 atomic_load(&n_ops[ST_STAT]), atomic_load(&n_ops[ST_LIST]));
     if (store_check(fx.st, errmsg) != 0) {
         (void)fprintf(stderr, "stress: FAIL: %s\n", errmsg);
         rc = 1;

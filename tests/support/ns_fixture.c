@@ -118,11 +118,11 @@ struct cmd *fixture_create(const char *path, int type, bool recursive)
 {
     struct cmd *c = cmd_new(OP_CREATE);
 
-    c->type = type;
+    c->u.create.type = type;
     c->path = bn_strdup(path);
-    c->mode = type == INODE_DIR ? 0755 : 0644;
-    c->owner = bn_strdup("alice");
-    c->group = bn_strdup("staff");
+    c->u.create.attr.mode = type == INODE_DIR ? 0755 : 0644;
+    c->u.create.attr.owner = bn_strdup("alice");
+    c->u.create.attr.group = bn_strdup("staff");
     if (recursive) {
         c->flags |= CMD_F_RECURSIVE;
     }
@@ -134,7 +134,7 @@ struct cmd *fixture_rename(const char *from, const char *to)
     struct cmd *c = cmd_new(OP_RENAME);
 
     c->path = bn_strdup(from);
-    c->to = bn_strdup(to);
+    c->u.rename.to = bn_strdup(to);
     return c;
 }
 

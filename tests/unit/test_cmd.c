@@ -552,10 +552,10 @@ static void v1_cmd(struct v1buf *w, const struct v1cmd *c)
     v1_str(&body, c->owner);
     v1_str(&body, c->group);
     v1_u(&body, c->size, 8);
-    v1_u(&body, 4096, 8);                   /* block_size */
-    v1_u(&body, (uint64_t)c->mtime_ms, 8);  /* mtime */
+    v1_u(&body, 4096, 8);                  /* block_size */
+    v1_u(&body, (uint64_t)c->mtime_ms, 8); /* mtime */
     v1_u(&body, (uint64_t)(int64_t)-1, 8); /* ttl */
-    v1_u(&body, 0, 1);                      /* ttl_action */
+    v1_u(&body, 0, 1);                     /* ttl_action */
     v1_u(&body, c->pinned ? 1 : 0, 1);
     v1_u(&body, 11, 8); /* match_id */
     v1_u(&body, 12, 8); /* match_version */
@@ -576,15 +576,29 @@ static void v1_cmd(struct v1buf *w, const struct v1cmd *c)
 static void test_cmd_format1_decodes(void **state)
 {
     const struct v1cmd in[] = {
-        {.op = OP_CREATE, .type = INODE_DIR, .flags = CMD_F_MODE,
-         .path = "/d", .owner = "alice", .group = "staff", .mode = 0750},
-        {.op = OP_NODE_PUT, .path = "127.0.0.1:80", .to = "127.0.0.1:81",
+        {.op = OP_CREATE,
+         .type = INODE_DIR,
+         .flags = CMD_F_MODE,
+         .path = "/d",
+         .owner = "alice",
+         .group = "staff",
+         .mode = 0750},
+        {.op = OP_NODE_PUT,
+         .path = "127.0.0.1:80",
+         .to = "127.0.0.1:81",
          .node_id = 5},
         {.op = OP_IDEM_EXPIRE, .mtime_ms = 1234, .size = 99},
-        {.op = OP_MOUNT, .path = "/m", .to = "file:///srv", .pinned = true,
-         .owner = "root", .group = "wheel"},
-        {.op = OP_RENAME, .flags = CMD_F_IDEM_KEY | CMD_F_IF_MATCH,
-         .path = "/a", .to = "/b", .key = "k"},
+        {.op = OP_MOUNT,
+         .path = "/m",
+         .to = "file:///srv",
+         .pinned = true,
+         .owner = "root",
+         .group = "wheel"},
+        {.op = OP_RENAME,
+         .flags = CMD_F_IDEM_KEY | CMD_F_IF_MATCH,
+         .path = "/a",
+         .to = "/b",
+         .key = "k"},
         {.op = OP_NODE_DEL, .node_id = 6},
     };
     const size_t n = sizeof(in) / sizeof(in[0]);

@@ -346,6 +346,7 @@ static void test_codec_create_rejects(void **state)
         int rc;
 
         memset(&c, 0, sizeof(c));
+        c.op = OP_CREATE;
         rc = codec_decode_create(dc->body, strlen(dc->body), 1 << 20, &c,
                                  errmsg);
         if (rc != dc->rc || strstr(errmsg, dc->msg) == NULL) {
@@ -370,6 +371,7 @@ static void test_codec_create_limits(void **state)
 
     (void)state;
     memset(&c, 0, sizeof(c));
+    c.op = OP_CREATE;
     rc = codec_decode_create("{\"type\":\"file\"}", 15, 10, &c, errmsg);
     assert_int_equal(rc, BN_ETOOLARGE);
     cmd_clear(&c);
@@ -381,6 +383,7 @@ static void test_codec_create_limits(void **state)
     }
     n += (size_t)snprintf(body + n, cap - n, "}}");
     memset(&c, 0, sizeof(c));
+    c.op = OP_CREATE;
     rc = codec_decode_create(body, n, 1 << 20, &c, errmsg);
     assert_int_equal(rc, BN_EINVAL);
     assert_non_null(strstr(errmsg, "more than 64"));
@@ -391,6 +394,7 @@ static void test_codec_create_limits(void **state)
     n += INODE_XATTR_VALUE_MAX + 1;
     n += (size_t)snprintf(body + n, cap - n, "\"}}");
     memset(&c, 0, sizeof(c));
+    c.op = OP_CREATE;
     rc = codec_decode_create(body, n, 1 << 20, &c, errmsg);
     assert_int_equal(rc, BN_EINVAL);
     assert_non_null(strstr(errmsg, "more than 4096 bytes"));
@@ -410,30 +414,32 @@ static void test_codec_create_accepts(void **state)
 
     (void)state;
     memset(&c, 0, sizeof(c));
+    c.op = OP_CREATE;
     assert_int_equal(
         codec_decode_create(body, strlen(body), 1 << 20, &c, errmsg), 0);
-    assert_int_equal(c.type, INODE_FILE);
-    assert_int_equal(c.mode, 0750);
-    assert_string_equal(c.owner, "u");
-    assert_string_equal(c.group, "g");
-    assert_int_equal(c.size, 10);
-    assert_int_equal(c.block_size, 4096);
-    assert_int_equal(c.n_xattrs, 2);
-    assert_string_equal(c.xattrs[0].key, "a");
-    assert_string_equal(c.xattrs[1].value, "");
+    assert_int_equal(c.u.create.type, INODE_FILE);
+    assert_int_equal(c.u.create.attr.mode, 0750);
+    assert_string_equal(c.u.create.attr.owner, "u");
+    assert_string_equal(c.u.create.attr.group, "g");
+    assert_int_equal(c.u.create.attr.size, 10);
+    assert_int_equal(c.u.create.attr.block_size, 4096);
+    assert_int_equal(c.u.create.attr.n_xattrs, 2);
+    assert_string_equal(c.u.create.attr.xattrs[0].key, "a");
+    assert_string_equal(c.u.create.attr.xattrs[1].value, "");
     assert_int_equal(c.flags, CMD_F_MODE | CMD_F_OWNER | CMD_F_GROUP |
                                   CMD_F_RECURSIVE | CMD_F_SIZE |
                                   CMD_F_BLOCK_SIZE | CMD_F_XATTRS);
     cmd_clear(&c);
 
     memset(&c, 0, sizeof(c));
+    c.op = OP_CREATE;
     assert_int_equal(
         codec_decode_create("{\"type\":\"directory\",\"recursive\":false}", 38,
                             1 << 20, &c, errmsg),
         0);
-    assert_int_equal(c.type, INODE_DIR);
+    assert_int_equal(c.u.create.type, INODE_DIR);
     assert_int_equal(c.flags, 0);
-    assert_null(c.owner);
+    assert_null(c.u.create.attr.owner);
     cmd_clear(&c);
 }
 
@@ -473,6 +479,7 @@ static void test_codec_setattr_rejects(void **state)
         int rc;
 
         memset(&c, 0, sizeof(c));
+        c.op = OP_SETATTR;
         rc = codec_decode_setattr(dc->body, strlen(dc->body), 1 << 20, &c,
                                   errmsg);
         if (rc != dc->rc || strstr(errmsg, dc->msg) == NULL) {
@@ -510,24 +517,25 @@ static void test_codec_setattr_accepts(void **state)
         struct cmd c;
 
         memset(&c, 0, sizeof(c));
+        c.op = OP_SETATTR;
         assert_int_equal(codec_decode_setattr(cases[i].body,
                                               strlen(cases[i].body), 1 << 20,
                                               &c, errmsg),
                          0);
         assert_int_equal(c.flags, cases[i].flags);
         if (i == 0) {
-            assert_int_equal(c.mode, 0700);
+            assert_int_equal(c.u.setattr.mode, 0700);
         } else if (i == 3) {
-            assert_int_equal(c.ttl_ms, -1);
+            assert_int_equal(c.u.setattr.ttl_ms, -1);
         } else if (i == 4) {
-            assert_int_equal(c.ttl_ms, 60000);
-            assert_int_equal(c.ttl_action, INODE_TTL_FREE);
+            assert_int_equal(c.u.setattr.ttl_ms, 60000);
+            assert_int_equal(c.u.setattr.ttl_action, INODE_TTL_FREE);
         } else if (i == 5) {
-            assert_true(c.pinned);
+            assert_true(c.u.setattr.pinned);
         } else if (i == 7) {
-            assert_int_equal(c.n_xattrs, 2);
-            assert_string_equal(c.xattrs[0].value, "v");
-            assert_null(c.xattrs[1].value);
+            assert_int_equal(c.u.setattr.n_xattrs, 2);
+            assert_string_equal(c.u.setattr.xattrs[0].value, "v");
+            assert_null(c.u.setattr.xattrs[1].value);
         }
         cmd_clear(&c);
     }

@@ -34,8 +34,8 @@ static void test_fsm_create(void **state)
     struct cmd *c = fixture_create("/f", INODE_FILE, false);
     struct inode ino;
 
-    c->size = 77;
-    c->block_size = 4096;
+    c->u.create.attr.size = 77;
+    c->u.create.attr.block_size = 4096;
     assert_int_equal(fixture_apply(fx, c, T0, &res), 0);
     assert_true(res->has_ino);
     assert_int_equal(res->ino.size, 77);
@@ -106,21 +106,21 @@ static void test_fsm_errors(void **state)
     c = cmd_new(OP_SETATTR);
     c->path = bn_strdup("/a/f");
     c->flags = CMD_F_IF_MATCH | CMD_F_MODE;
-    c->mode = 0600;
+    c->u.setattr.mode = 0600;
     c->match_id = ino.id;
     c->match_version = ino.version + 1;
     assert_int_equal(fixture_apply(fx, c, T0, NULL), BN_EPRECOND);
     c = cmd_new(OP_SETATTR);
     c->path = bn_strdup("/a/f");
     c->flags = CMD_F_IF_MATCH | CMD_F_MODE;
-    c->mode = 0600;
+    c->u.setattr.mode = 0600;
     c->match_id = ino.id;
     c->match_version = ino.version;
     assert_int_equal(fixture_apply(fx, c, T0, NULL), 0);
     c = cmd_new(OP_SETATTR);
     c->path = bn_strdup("/a");
     c->flags = CMD_F_SIZE;
-    c->size = 5;
+    c->u.setattr.size = 5;
     assert_int_equal(fixture_apply(fx, c, T0, NULL), BN_EISDIR);
     inode_clear(&ino);
 }
@@ -301,7 +301,7 @@ static void test_fsm_list_sees_uncommitted(void **state)
     struct cmd *sa = cmd_new(OP_SETATTR);
     sa->path = bn_strdup("/d/a");
     sa->flags = CMD_F_SIZE;
-    sa->size = 5;
+    sa->u.setattr.size = 5;
     apply_open(fx, f, sa);
     assert_true(fsm_has_open_txn(f));
 
@@ -397,8 +397,8 @@ static struct cmd *expire(int64_t before, uint64_t keep)
 {
     struct cmd *c = cmd_new(OP_IDEM_EXPIRE);
 
-    c->mtime_ms = before;
-    c->size = keep;
+    c->u.idem_expire.before_ms = before;
+    c->u.idem_expire.keep = keep;
     return c;
 }
 
@@ -527,14 +527,14 @@ static void test_fsm_node_table(void **state)
     struct cmd *c = cmd_new(OP_NODE_PUT);
     int n = 0;
 
-    c->node_id = 4;
-    c->path = bn_strdup("127.0.0.1:8450");
-    c->to = bn_strdup("127.0.0.1:8451");
+    c->u.node_put.node_id = 4;
+    c->u.node_put.http = bn_strdup("127.0.0.1:8450");
+    c->u.node_put.raft = bn_strdup("127.0.0.1:8451");
     assert_int_equal(fixture_apply(fx, c, T0, NULL), 0);
     assert_int_equal(store_node_each(fx->st, count_node, &n, errmsg), 0);
     assert_int_equal(n, 1);
     c = cmd_new(OP_NODE_DEL);
-    c->node_id = 4;
+    c->u.node_del.node_id = 4;
     assert_int_equal(fixture_apply(fx, c, T0, NULL), 0);
     n = 0;
     assert_int_equal(store_node_each(fx->st, count_node, &n, errmsg), 0);
@@ -608,6 +608,47 @@ static void test_fsm_checksum_backup_replace(void **state)
     fixture_close(&other);
 }
 
+/* Every replicated op of the table has an apply (ns_apply's for the
+ * namespace rows, the fsm's for the others), and no other row has one. */
+static void test_fsm_every_replicated_op_applies(void **state)
+{
+    (void)state;
+    for (int op = 0; op < OP_ID_MAX; op++) {
+        bool repl = (op_flags(op) & OP_F_REPL) != 0;
+
+        assert_int_equal(fsm_applies(op), repl);
+        assert_int_equal(ns_applies(op), repl && op_kind(op) == OP_K_NS);
+    }
+}
+
+/* An entry this node cannot decode (a newer format version) is an error
+ * of the whole entry, which apply treats as fatal: nothing is applied and
+ * the applied index does not move. */
+static void test_fsm_unknown_version_is_fatal(void **state)
+{
+    struct ns_fixture *fx = *state;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct cmd *c = fixture_create("/never", INODE_FILE, false);
+    const struct cmd *cmds[1] = {c};
+    struct cmd_batch_hdr hdr = {1, 1, T0, 1};
+    struct fsm *f = fsm_new(fx->ns, fx->st, NULL, NULL);
+    uint64_t applied = store_applied(fx->st);
+    struct inode ino;
+    size_t len;
+    unsigned char *buf = cmd_batch_encode(cmds, 1, &hdr, malloc, &len);
+
+    buf[4] = CMD_VERSION + 1;
+    assert_int_equal(fsm_apply_batch(f, buf, len, applied + 1, errmsg),
+                     BN_ECORRUPT);
+    assert_non_null(strstr(errmsg, "decode entry"));
+    assert_non_null(strstr(errmsg, "version 3"));
+    assert_int_equal(store_applied(fx->st), applied);
+    assert_int_equal(fixture_stat(fx, "/never", &ino), BN_ENOTFOUND);
+    free(buf);
+    cmd_free(c);
+    fsm_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -630,6 +671,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fsm_node_table, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fsm_checksum_backup_replace,
+                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test(test_fsm_every_replicated_op_applies),
+        cmocka_unit_test_setup_teardown(test_fsm_unknown_version_is_fatal,
                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fsm_deterministic, fixture_setup,
                                         fixture_teardown),

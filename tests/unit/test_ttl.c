@@ -29,8 +29,8 @@ static void create_ttl(struct ns_fixture *fx, const char *path, int type,
 
     if (ttl >= 0) {
         c->flags |= CMD_F_TTL | CMD_F_TTL_ACTION;
-        c->ttl_ms = ttl;
-        c->ttl_action = action;
+        c->u.create.attr.ttl_ms = ttl;
+        c->u.create.attr.ttl_action = action;
     }
     assert_int_equal(fixture_apply(fx, c, T0, NULL), 0);
 }
@@ -85,7 +85,7 @@ static void test_ttl_sweep(void **state)
     assert_int_equal(c[1]->op, OP_SETATTR);
     assert_string_equal(c[1]->path, "/free");
     assert_true(c[1]->flags & CMD_F_TTL);
-    assert_int_equal(c[1]->ttl_ms, -1);
+    assert_int_equal(c[1]->u.setattr.ttl_ms, -1);
 
     /* Applying them expires the inodes; the sweep then finds nothing. */
     for (int i = 0; i < n; i++) {

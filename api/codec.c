@@ -460,7 +460,7 @@ static int get_name(json_t *v, const char *name, char **out,
 }
 
 /* The attributes of a create or a setattr. */
-static struct cmd_attr *attr_of(struct cmd *c)
+static struct op_attr *attr_of(struct cmd *c)
 {
     return c->op == OP_CREATE ? &c->u.create.attr : &c->u.setattr;
 }
@@ -468,7 +468,7 @@ static struct cmd_attr *attr_of(struct cmd *c)
 static int get_xattrs(json_t *v, const char *name, bool allow_null,
                       struct cmd *c, char errmsg[BN_ERRMSG_SIZE])
 {
-    struct cmd_attr *a = attr_of(c);
+    struct op_attr *a = attr_of(c);
     const char *key;
     json_t *val;
     size_t n;
@@ -519,7 +519,7 @@ static int get_xattrs(json_t *v, const char *name, bool allow_null,
 static int decode_field(int f, const char *name, json_t *v, bool patch,
                         struct cmd *c, char errmsg[BN_ERRMSG_SIZE])
 {
-    struct cmd_attr *a = attr_of(c);
+    struct op_attr *a = attr_of(c);
     const char *s;
     int rc = 0;
 

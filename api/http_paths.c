@@ -169,7 +169,7 @@ static int mount_before_read(struct http_req *req)
     }
     mount_info_clear(&m);
     if (rc != 0) {
-        fail(req, rc, "sync", req->target, errmsg);
+        fail(req, rc, op_name(OP_SYNC), req->target, errmsg);
     }
     return rc;
 }
@@ -329,7 +329,7 @@ static int mount_before_write(struct http_req *req, struct cmd *c)
     }
     if (!through) {
         if (c->op == OP_CREATE) {
-            struct cmd_attr *a = &c->u.create.attr;
+            struct op_attr *a = &c->u.create.attr;
             struct xattr *x =
                 bn_realloc(a->xattrs, (a->n_xattrs + 1) * sizeof(*a->xattrs));
 
@@ -442,7 +442,7 @@ static void post_sync(struct http_req *req, const char *raw)
         rc = http_req_query_bool(req, "recursive", false, &recursive, errmsg);
     }
     if (rc != 0) {
-        fail(req, rc, "sync", req->target, errmsg);
+        fail(req, rc, op_name(OP_SYNC), req->target, errmsg);
         return;
     }
     /* The leader's mount table decides (a follower's may lag). */
@@ -451,12 +451,12 @@ static void post_sync(struct http_req *req, const char *raw)
     }
     if (!mount_resolve(req->deps->mounts, req->target, &m, NULL)) {
         bn_errmsg_printf(errmsg, "%.200s is not under a mount", req->target);
-        fail(req, BN_ENOTMOUNT, "sync", req->target, errmsg);
+        fail(req, BN_ENOTMOUNT, op_name(OP_SYNC), req->target, errmsg);
     } else {
         usync_ctx_of(req, &ctx);
         rc = usync_path(&ctx, &m, req->target, recursive, &st, errmsg);
         if (rc != 0) {
-            fail(req, rc, "sync", req->target, errmsg);
+            fail(req, rc, op_name(OP_SYNC), req->target, errmsg);
         } else {
             body = codec_sync_to_json(req->target, &st, &len);
             http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
@@ -486,14 +486,14 @@ static void get_list(struct http_req *req, const struct path *p)
                          "query parameter 'limit' must be an "
                          "integer from 1 to %d",
                          NS_LIST_LIMIT_MAX);
-        fail(req, BN_EINVAL, "list", p->norm, errmsg);
+        fail(req, BN_EINVAL, op_name(OP_LIST), p->norm, errmsg);
         return;
     }
     q = http_req_query_get(req, "after");
     if (q != NULL && q->value != NULL) {
         if (memchr(q->value, '\0', q->value_len) != NULL) {
             bn_errmsg_printf(errmsg, "query parameter 'after' holds a NUL");
-            fail(req, BN_EINVAL, "list", p->norm, errmsg);
+            fail(req, BN_EINVAL, op_name(OP_LIST), p->norm, errmsg);
             return;
         }
         after = q->value;
@@ -501,7 +501,7 @@ static void get_list(struct http_req *req, const struct path *p)
     rc = ns_list(req->deps->ns, p, after, (size_t)limit, &page, errmsg);
     if (rc != 0) {
         ns_page_clear(&page);
-        fail(req, rc, "list", p->norm, errmsg);
+        fail(req, rc, op_name(OP_LIST), p->norm, errmsg);
         return;
     }
     body = codec_page_to_json(p->norm, &page, &len);
@@ -519,7 +519,7 @@ static void serve_read(struct http_req *req)
 
     rc = path_parse(req->target, strlen(req->target), &p, errmsg);
     if (rc != 0) {
-        fail(req, rc, "stat", req->target, errmsg);
+        fail(req, rc, op_name(OP_STAT), req->target, errmsg);
         return;
     }
     if (req->list) {
@@ -529,7 +529,7 @@ static void serve_read(struct http_req *req)
     }
     rc = ns_stat(req->deps->ns, &p, &ino, errmsg);
     if (rc != 0) {
-        fail(req, rc, "stat", p.norm, errmsg);
+        fail(req, rc, op_name(OP_STAT), p.norm, errmsg);
     } else {
         reply_inode(req, 200, &ino, p.norm);
         inode_clear(&ino);
@@ -541,8 +541,7 @@ static void serve_read(struct http_req *req)
 static void done_read(struct http_req *req, struct cmd_result *res)
 {
     if (res->rc != 0) {
-        fail(req, res->rc, req->list ? "list" : "stat", req->target,
-             res->errmsg);
+        fail(req, res->rc, op_name(req->op), req->target, res->errmsg);
     } else if (mount_before_read(req) == 0) {
         serve_read(req);
     }
@@ -587,7 +586,7 @@ void http_paths_get(struct http_req *req)
             &req->sync_ms, errmsg);
     }
     if (rc != 0) {
-        fail(req, rc, req->list ? "list" : "stat", req->target, errmsg);
+        fail(req, rc, op_name(req->op), req->target, errmsg);
         return;
     }
     if (stale) {

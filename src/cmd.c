@@ -4,13 +4,13 @@
  * Each op's arguments after the common header (format 2):
  *   create:   u8 type, attr
  *   setattr:  attr
- *   delete:   nothing
+ *   delete:   nothing (codec "path")
  *   rename:   str to
  *   node-put: u64 node id, str http address, str raft address
  *   node-del: u64 node id
  *   idempotency-expire: i64 before_ms, u64 keep
  *   mount:    str uri, u8 read_only, str owner, str group
- *   unmount:  nothing
+ *   unmount:  nothing (codec "path")
  * where attr is u32 mode, str owner, str group, u64 size, u64 block_size,
  * i64 mtime, i64 ttl, u8 ttl_action, u8 pinned, u32 n_xattrs, then
  * n_xattrs (key str, value str). A str is u32 (length + 1) then the bytes,
@@ -154,7 +154,7 @@ static char *r_str(struct rbuf *r, size_t max)
 
 /* ---- the codecs of the ops ------------------------------------------- */
 
-static void clear_attr(struct cmd_attr *a)
+static void clear_attr(struct op_attr *a)
 {
     free(a->owner);
     free(a->group);
@@ -165,7 +165,7 @@ static void clear_attr(struct cmd_attr *a)
     free(a->xattrs);
 }
 
-static void enc_attr(struct wbuf *w, const struct cmd_attr *a)
+static void enc_attr(struct wbuf *w, const struct op_attr *a)
 {
     w_u32(w, a->mode);
     w_str(w, a->owner);
@@ -184,7 +184,7 @@ static void enc_attr(struct wbuf *w, const struct cmd_attr *a)
 }
 
 /* The xattrs of @a: u32 count, then the pairs. */
-static int dec_xattrs(struct rbuf *r, struct cmd_attr *a, char *errmsg)
+static int dec_xattrs(struct rbuf *r, struct op_attr *a, char *errmsg)
 {
     uint32_t nx = r_u32(r);
 
@@ -211,7 +211,7 @@ static int dec_xattrs(struct rbuf *r, struct cmd_attr *a, char *errmsg)
     return 0;
 }
 
-static int dec_attr(struct rbuf *r, struct cmd_attr *a, char *errmsg)
+static int dec_attr(struct rbuf *r, struct op_attr *a, char *errmsg)
 {
     a->mode = r_u32(r);
     a->owner = r_str(r, INODE_OWNER_MAX);
@@ -269,14 +269,14 @@ static void clear_setattr(struct cmd *c)
     clear_attr(&c->u.setattr);
 }
 
-/* Ops whose arguments are the common header alone. */
-static void enc_empty(struct wbuf *w, const struct cmd *c)
+/* Ops whose arguments are the common header alone (delete, unmount). */
+static void enc_path(struct wbuf *w, const struct cmd *c)
 {
     (void)w;
     (void)c;
 }
 
-static int dec_empty(struct rbuf *r, struct cmd *c, char *errmsg)
+static int dec_path(struct rbuf *r, struct cmd *c, char *errmsg)
 {
     (void)r;
     (void)c;
@@ -284,17 +284,10 @@ static int dec_empty(struct rbuf *r, struct cmd *c, char *errmsg)
     return 0;
 }
 
-static void clear_empty(struct cmd *c)
+static void clear_path(struct cmd *c)
 {
     (void)c;
 }
-
-#define enc_delete    enc_empty
-#define dec_delete    dec_empty
-#define clear_delete  clear_empty
-#define enc_unmount   enc_empty
-#define dec_unmount   dec_empty
-#define clear_unmount clear_empty
 
 static void enc_rename(struct wbuf *w, const struct cmd *c)
 {
@@ -325,7 +318,7 @@ static void enc_node_put(struct wbuf *w, const struct cmd *c)
 
 static int dec_node_put(struct rbuf *r, struct cmd *c, char *errmsg)
 {
-    struct cmd_node_put *a = &c->u.node_put;
+    struct op_node_put *a = &c->u.node_put;
 
     a->node_id = r_u64(r);
     a->http = r_str(r, PATH_LEN_MAX);
@@ -358,7 +351,7 @@ static int dec_node_del(struct rbuf *r, struct cmd *c, char *errmsg)
     return 0;
 }
 
-#define clear_node_del clear_empty
+#define clear_node_del clear_path
 
 static void enc_idem_expire(struct wbuf *w, const struct cmd *c)
 {
@@ -374,7 +367,7 @@ static int dec_idem_expire(struct rbuf *r, struct cmd *c, char *errmsg)
     return 0;
 }
 
-#define clear_idem_expire clear_empty
+#define clear_idem_expire clear_path
 
 static void enc_mount(struct wbuf *w, const struct cmd *c)
 {
@@ -386,7 +379,7 @@ static void enc_mount(struct wbuf *w, const struct cmd *c)
 
 static int dec_mount(struct rbuf *r, struct cmd *c, char *errmsg)
 {
-    struct cmd_mount *a = &c->u.mount;
+    struct op_mount *a = &c->u.mount;
 
     a->uri = r_str(r, PATH_LEN_MAX);
     a->read_only = r_u8(r) != 0;
@@ -645,7 +638,7 @@ static int r_cmd(struct rbuf *r, struct cmd *c, char *errmsg)
  * onto the op's arguments. */
 static int r_cmd_v1(struct rbuf *r, struct cmd *c, char *errmsg)
 {
-    struct cmd_attr a = {0};
+    struct op_attr a = {0};
     unsigned op = r_u8(r);
     int type = (int)r_u8(r);
     uint32_t flags = r_u32(r);

@@ -62,61 +62,6 @@
 #define CMD_F_XATTRS     (1u << 11)
 #define CMD_F_IDEM_KEY   (1u << 12) /* carries idem_key */
 
-/* The attributes a create sets or a setattr changes (the flags say which
- * count). */
-struct cmd_attr {
-    uint32_t mode;
-    char *owner; /* owned */
-    char *group; /* owned */
-    uint64_t size;
-    uint64_t block_size;
-    int64_t mtime_ms;
-    int64_t ttl_ms; /* -1 clears the ttl */
-    int ttl_action; /* enum inode_ttl_action */
-    bool pinned;
-    struct xattr *xattrs; /* value NULL removes the key; owned */
-    size_t n_xattrs;
-};
-
-/* OP_CREATE: create path (CMD_F_RECURSIVE: and its missing parents). */
-struct cmd_create {
-    int type; /* enum inode_type */
-    struct cmd_attr attr;
-};
-
-/* OP_RENAME: rename path to @to. */
-struct cmd_rename {
-    char *to; /* normalised destination; owned */
-};
-
-/* OP_NODE_PUT: node @node_id has these addresses. */
-struct cmd_node_put {
-    uint64_t node_id;
-    char *http; /* owned */
-    char *raft; /* owned */
-};
-
-/* OP_NODE_DEL: forget node @node_id's addresses. */
-struct cmd_node_del {
-    uint64_t node_id;
-};
-
-/* OP_IDEM_EXPIRE: forget Idempotency-Keys older than @before_ms, then all
- * but the newest @keep. */
-struct cmd_idem_expire {
-    int64_t before_ms;
-    uint64_t keep;
-};
-
-/* OP_MOUNT: mount @uri (canonical) at path; the mount point is created
- * with @owner and @group when missing. */
-struct cmd_mount {
-    char *uri; /* owned */
-    bool read_only;
-    char *owner; /* owned */
-    char *group; /* owned */
-};
-
 struct cmd {
     int op;          /* enum op_id, a row with OP_F_REPL */
     uint32_t flags;  /* CMD_F_* */
@@ -125,15 +70,12 @@ struct cmd {
     char *idem_key;  /* CMD_F_IDEM_KEY: the client's Idempotency-Key; owned */
     bn_ino match_id; /* CMD_F_IF_MATCH: expected id and version */
     uint64_t match_version;
-    /* The arguments of op (OP_DELETE and OP_UNMOUNT have none). */
+    /* The arguments of op (OP_DELETE and OP_UNMOUNT have none): u.create,
+     * u.setattr, u.rename, ... (op.h's OP_ARGS_MAP). */
     union {
-        struct cmd_create create;
-        struct cmd_attr setattr;
-        struct cmd_rename rename;
-        struct cmd_node_put node_put;
-        struct cmd_node_del node_del;
-        struct cmd_idem_expire idem_expire;
-        struct cmd_mount mount;
+#define CMD__ARGS(TYPE, MEMBER) struct TYPE MEMBER;
+        OP_ARGS_MAP(CMD__ARGS)
+#undef CMD__ARGS
     } u;
 };
 

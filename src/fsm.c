@@ -206,7 +206,7 @@ static int apply_unmount(struct fsm *f, const struct cmd *c, int64_t now_ms,
 static int apply_node_put(struct fsm *f, const struct cmd *c, int64_t now_ms,
                           uint64_t index, struct cmd_result *res)
 {
-    const struct cmd_node_put *a = &c->u.node_put;
+    const struct op_node_put *a = &c->u.node_put;
     int rc = store_node_put(f->st, a->node_id, a->http, a->raft, res->errmsg);
 
     (void)now_ms;

@@ -453,7 +453,7 @@ static int apply_create(struct ns *ns, const struct cmd *c,
                         const struct path *p, int64_t now_ms, uint64_t index,
                         struct cmd_result *res)
 {
-    const struct cmd_attr *a = &c->u.create.attr;
+    const struct op_attr *a = &c->u.create.attr;
     struct resolved r;
     struct inode node;
     int rc;
@@ -546,7 +546,7 @@ static int apply_setattr(struct ns *ns, const struct cmd *c,
                          const struct path *p, int64_t now_ms, uint64_t index,
                          struct cmd_result *res)
 {
-    const struct cmd_attr *a = &c->u.setattr;
+    const struct op_attr *a = &c->u.setattr;
     struct resolved r;
     struct inode *t = &r.target;
     struct lock_wr_set set;

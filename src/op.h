@@ -7,9 +7,12 @@
  * the POST action of an OP_F_ACTION op), its kind (OP_K_*), its flags
  * (OP_F_*), the permission it will need (OP_PERM_*; issue 10 enforces it),
  * the label of its latency histogram (enum metrics_op, without the
- * METRICS_OP_ prefix), its command codec (cmd.c's enc_/dec_/clear_CODEC;
- * "none" for an op that is not a command) and its apply function (ns.c for
- * the namespace rows, fsm.c for the others; NULL when it is not replicated).
+ * METRICS_OP_ prefix), its command codec (cmd.c's enc_/dec_/clear_CODEC,
+ * which an op may share with another of the same arguments: "path" is the
+ * path alone; "none" for an op that is not a command) and its apply
+ * function (ns.c for the namespace rows, fsm.c for the others; NULL when
+ * it is not replicated). The arguments of the replicated ops are the
+ * structs below, members of struct cmd's union (cmd.h).
  * From these rows come the enum, the names, cmd.c's codecs, ns.c's and
  * fsm.c's apply dispatch, and the op, metric label and audit name of every
  * route in api/. How to add one: CONTRIBUTING.md.
@@ -23,6 +26,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "inode.h"
 
 /* Kinds: what an op reads or changes. */
 #define OP_K_NS      1 /* the namespace (ns.c applies it) */
@@ -53,7 +59,7 @@
     X(SETATTR, 2, "setattr", OP_K_NS, OP_WRITE_CMD,                            \
       OWNER, SETATTR, setattr, apply_setattr)                                  \
     X(DELETE, 3, "delete", OP_K_NS, OP_WRITE_CMD,                              \
-      WRITE_PARENT, DELETE, delete, apply_delete)                              \
+      WRITE_PARENT, DELETE, path, apply_delete)                              \
     X(RENAME, 4, "rename", OP_K_NS, OP_WRITE_CMD | OP_F_ACTION,                \
       WRITE_PARENT, RENAME, rename, apply_rename)                              \
     /* A create of a directory: proposed as OP_CREATE. */                      \
@@ -69,7 +75,7 @@
     X(MOUNT, 10, "mount", OP_K_MOUNT, OP_WRITE_CMD,                            \
       SUPERUSER, OTHER, mount, apply_mount)                                    \
     X(UNMOUNT, 11, "unmount", OP_K_MOUNT, OP_WRITE_CMD,                        \
-      SUPERUSER, OTHER, unmount, apply_unmount)                                \
+      SUPERUSER, OTHER, path, apply_unmount)                                \
     /* Re-read the under storage: proposed as namespace commands. */           \
     X(SYNC, 40, "sync", OP_K_MOUNT, OP_WRITE_REQ | OP_F_ACTION,                \
       READ_DIR, OTHER, none, NULL)                                             \
@@ -138,6 +144,74 @@ enum op_perm {
     OP_PERM_SUPERUSER,    /* the superuser (group) */
     OP_PERM_PEER,         /* a cluster peer's credential, or the superuser */
 };
+
+/* ---- the arguments of each op (cmd.h's union) ------------------------ */
+
+/* The attributes a create sets or a setattr changes (the command's CMD_F_*
+ * flags say which count). */
+struct op_attr {
+    uint32_t mode;
+    char *owner; /* owned */
+    char *group; /* owned */
+    uint64_t size;
+    uint64_t block_size;
+    int64_t mtime_ms;
+    int64_t ttl_ms; /* -1 clears the ttl */
+    int ttl_action; /* enum inode_ttl_action */
+    bool pinned;
+    struct xattr *xattrs; /* value NULL removes the key; owned */
+    size_t n_xattrs;
+};
+
+/* OP_CREATE: create path (CMD_F_RECURSIVE: and its missing parents). */
+struct op_create {
+    int type; /* enum inode_type */
+    struct op_attr attr;
+};
+
+/* OP_RENAME: rename path to @to. */
+struct op_rename {
+    char *to; /* normalised destination; owned */
+};
+
+/* OP_NODE_PUT: node @node_id has these addresses. */
+struct op_node_put {
+    uint64_t node_id;
+    char *http; /* owned */
+    char *raft; /* owned */
+};
+
+/* OP_NODE_DEL: forget node @node_id's addresses. */
+struct op_node_del {
+    uint64_t node_id;
+};
+
+/* OP_IDEM_EXPIRE: forget Idempotency-Keys older than @before_ms, then all
+ * but the newest @keep. */
+struct op_idem_expire {
+    int64_t before_ms;
+    uint64_t keep;
+};
+
+/* OP_MOUNT: mount @uri (canonical) at path; the mount point is created
+ * with @owner and @group when missing. */
+struct op_mount {
+    char *uri; /* owned */
+    bool read_only;
+    char *owner; /* owned */
+    char *group; /* owned */
+};
+
+/* The members of struct cmd's union (cmd.h): X(TYPE, MEMBER). An op whose
+ * arguments are new adds its struct above and its member here. */
+#define OP_ARGS_MAP(X)                                                         \
+    X(op_create, create)                                                       \
+    X(op_attr, setattr)                                                        \
+    X(op_rename, rename)                                                       \
+    X(op_node_put, node_put)                                                   \
+    X(op_node_del, node_del)                                                   \
+    X(op_idem_expire, idem_expire)                                             \
+    X(op_mount, mount)
 
 /* One row. */
 struct op_info {

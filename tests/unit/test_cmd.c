@@ -21,7 +21,7 @@
 #include "mem.h"
 
 /* Every attribute set, so a round trip shows each one. */
-static void fill_attr(struct cmd_attr *a)
+static void fill_attr(struct op_attr *a)
 {
     a->mode = 0640;
     a->owner = bn_strdup("alice");
@@ -92,7 +92,7 @@ static void test_cmd_round_trip(void **state)
     assert_int_equal(hdr.count, 3);
 
     struct cmd *c = out[0];
-    const struct cmd_attr *a = &c->u.create.attr;
+    const struct op_attr *a = &c->u.create.attr;
     assert_int_equal(c->op, OP_CREATE);
     assert_int_equal(c->u.create.type, INODE_FILE);
     assert_int_equal(c->flags, in[0]->flags);

@@ -179,6 +179,25 @@ check_eq "inodes: one more directory" 1 "$(delta 'banyan_inodes{type="directory"
 check_eq "inodes: one more file (two created, one deleted)" 1 \
     "$(delta 'banyan_inodes{type="file"}')"
 
+# ---- operations come from the route, not from the URL's last segment ------
+
+# Alluxio action names that banyan does not serve are answered 404 and
+# count as "other", never as the action they name (create-directory is not
+# a mkdir, get-status not a stat); the scrape before counts as "other" too.
+scrape
+PREV=$M
+s=$(status_of -X POST "$P/m/create-directory" -H "$JSON" -d '{}')
+s="$s $(status_of -X POST "$P/m/get-status" -H "$JSON" -d '{}')"
+s="$s $(status_of -X POST "$P/m/list-status" -H "$JSON" -d '{}')"
+check_eq "unserved Alluxio actions are 404" "404 404 404" "$s"
+scrape
+counts=""
+for op in stat list create mkdir setattr rename delete other; do
+    counts="$counts $op=$(delta "banyan_operation_duration_seconds_count{op=\"$op\"}")"
+done
+check_eq "... counted as other (3 and the scrape), not as what they name" \
+    " stat=0 list=0 create=0 mkdir=0 setattr=0 rename=0 delete=0 other=4" "$counts"
+
 # ---- the cache under pressure: evictions and misses ------------------------
 
 # Each file carries a 4 KiB attribute, so 400 of them outgrow the 1 MiB

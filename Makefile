@@ -1,8 +1,10 @@
 # banyan: one non-recursive Makefile. `make run` and `make test` install what
 # is missing (make deps), build and go; see README.md.
 #
-# Modes: MODE=release (default), asan (ASan+UBSan), tsan. Objects go to
-# build/$(MODE)/ so modes never mix. V=1 prints full command lines.
+# Modes: MODE=release (default), asan (ASan+UBSan), tsan; the sanitizer
+# modes define BN_DEBUG, which turns ALWAYS/NEVER into checks (invariant.h).
+# Objects go to build/$(MODE)/ so modes never mix. V=1 prints full command
+# lines.
 
 MODE ?= release
 BUILD := build/$(MODE)
@@ -28,10 +30,10 @@ MODE_CFLAGS := -O2 -D_FORTIFY_SOURCE=2
 MODE_LDFLAGS :=
 else ifeq ($(MODE),asan)
 MODE_CFLAGS := -O1 -U_FORTIFY_SOURCE -fsanitize=address,undefined \
-	-fno-sanitize-recover=all
+	-fno-sanitize-recover=all -DBN_DEBUG
 MODE_LDFLAGS := -fsanitize=address,undefined
 else ifeq ($(MODE),tsan)
-MODE_CFLAGS := -O1 -U_FORTIFY_SOURCE -fsanitize=thread
+MODE_CFLAGS := -O1 -U_FORTIFY_SOURCE -fsanitize=thread -DBN_DEBUG
 MODE_LDFLAGS := -fsanitize=thread
 else
 $(error unknown MODE=$(MODE): release, asan or tsan)
@@ -43,6 +45,7 @@ ALL_LDFLAGS := $(LDFLAGS_BASE) $(MODE_LDFLAGS) $(LDFLAGS)
 # The engine: knows nothing of HTTP or JSON.
 CORE_SRCS := \
 	src/errcode.c \
+	src/invariant.c \
 	src/mem.c \
 	src/datadir.c \
 	src/log.c \
@@ -129,7 +132,7 @@ $(BANYAND): $(CORE_OBJS) $(API_OBJS) $(MAIN_OBJS)
 # Each unit test links only the objects it needs, so modules can be built
 # and tested on their own.
 O := $(BUILD)/src
-BASE_OBJS := $(O)/errcode.o $(O)/mem.o $(O)/log.o
+BASE_OBJS := $(O)/errcode.o $(O)/invariant.o $(O)/mem.o $(O)/log.o
 STORE_OBJS := $(BASE_OBJS) $(O)/inode.o $(O)/cache.o $(O)/db.o $(O)/store.o
 define unit_test
 $(BUILD)/tests/unit/$(1): $(BUILD)/tests/unit/$(1).o $(2)

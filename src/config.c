@@ -28,6 +28,7 @@
 
 #include <ini.h>
 
+#include "invariant.h"
 #include "log.h"
 #include "mem.h"
 
@@ -670,8 +671,7 @@ int config_load_file(struct config *cfg, const char *path,
     (void)fclose(ld.f);
     if (rc == -2) {
         /* libinih ran out of memory (only without INI_USE_STACK). */
-        log_error("config", "out of memory parsing %s", path);
-        abort();
+        bn_panic("out of memory parsing %s", path);
     }
     if (rc > 0 && (ld.err_line == 0 || rc < ld.err_line)) {
         bn_errmsg_printf(errmsg,

@@ -14,6 +14,10 @@
 #ifndef BANYAN_SRC_ERRCODE_H
 #define BANYAN_SRC_ERRCODE_H
 
+/* ALWAYS/NEVER and bn_assert, which every module that reports errors
+ * uses, live in invariant.h. */
+#include "invariant.h"
+
 #define BN_ERRMSG_SIZE 256
 
 /* X(enum, value, name, http status, text) */
@@ -76,17 +80,5 @@ void bn_errmsg_wrapf(char errmsg[BN_ERRMSG_SIZE], const char *fmt, ...)
 /* Set @errmsg from a format. Any thread. */
 void bn_errmsg_printf(char errmsg[BN_ERRMSG_SIZE], const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* Defensive branches that cannot happen (SQLite's ALWAYS/NEVER): in
- * BN_DEBUG builds they assert, in others they evaluate to the condition so
- * the branch still protects a release build. */
-#ifdef BN_DEBUG
-#include <assert.h>
-#define ALWAYS(x) (assert(x), 1)
-#define NEVER(x)  (assert(!(x)), 0)
-#else
-#define ALWAYS(x) (x)
-#define NEVER(x)  (x)
-#endif
 
 #endif /* BANYAN_SRC_ERRCODE_H */

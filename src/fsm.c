@@ -13,6 +13,7 @@
 #include <raft.h>
 
 #include "db.h"
+#include "invariant.h"
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
@@ -372,8 +373,7 @@ static int fsm_apply_cb(struct raft_fsm *rf, const struct raft_buffer *buf,
     *result = NULL;
     if (rc != 0) {
         /* A replica that cannot apply a committed entry would diverge. */
-        log_error("fsm", "fatal: %s", errmsg);
-        abort();
+        bn_panic("fsm: fatal: %s", errmsg);
     }
     return 0;
 }
@@ -402,7 +402,7 @@ static int fsm_snapshot_cb(struct raft_fsm *rf, struct raft_buffer *bufs[],
     *bufs = raft_malloc(sizeof(**bufs));
     p = raft_calloc(1, len);
     if (*bufs == NULL || p == NULL) {
-        abort();
+        bn_panic("out of memory taking a snapshot of %zu bytes", len);
     }
     put_u32(p, SNAP_MAGIC2);
     put_u64(p + 8, store_applied(f->st));

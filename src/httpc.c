@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 
+#include "invariant.h"
 #include "mem.h"
 
 #define BODY_MAX       (1u << 20)
@@ -43,7 +44,7 @@ struct httpc *httpc_new(void)
 
     h->multi = curl_multi_init();
     if (h->multi == NULL) {
-        abort(); /* out of memory */
+        bn_panic("curl_multi_init: out of memory");
     }
     (void)curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 64L);
     return h;
@@ -85,7 +86,7 @@ static CURL *easy_new(const char *url, unsigned timeout_ms, struct body *b)
     CURL *e = curl_easy_init();
 
     if (e == NULL) {
-        abort();
+        bn_panic("curl_easy_init: out of memory");
     }
     (void)curl_easy_setopt(e, CURLOPT_URL, url);
     (void)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -236,7 +237,7 @@ int httpc_download(const char *url, const char *path, unsigned timeout_ms,
     }
     e = curl_easy_init();
     if (e == NULL) {
-        abort();
+        bn_panic("curl_easy_init: out of memory");
     }
     (void)curl_easy_setopt(e, CURLOPT_URL, url);
     (void)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

@@ -19,6 +19,7 @@
 
 #include "cache.h"
 #include "db.h"
+#include "invariant.h"
 #include "log.h"
 #include "mem.h"
 
@@ -933,8 +934,8 @@ int store_replace(struct store *st, const char *src,
         rc = BN_EIO;
     }
     if (open_conns(st, errmsg) != 0) {
-        log_error("store", "reopen after replace: %s", errmsg);
-        abort(); /* the node cannot go on without its store */
+        /* The node cannot go on without its store. */
+        bn_panic("store: reopen after replace: %s", errmsg);
     }
     return rc;
 }

@@ -18,6 +18,8 @@
  * uses, live in invariant.h. */
 #include "invariant.h"
 
+#include <stdbool.h>
+
 #define BN_ERRMSG_SIZE 256
 
 /* X(enum, value, name, http status, text) */
@@ -55,6 +57,18 @@ enum bn_err {
 #undef BN_ERR_ENUM
 };
 
+/* The codes that are fatal for a replica when apply meets them: the store
+ * failed, so the state of this node no longer follows the log, and the
+ * node must stop (fsm.c panics) instead of recording an outcome that
+ * another replica would not reach. Every other code is the deterministic
+ * outcome of a command. The one list: ns.c, fsm.c and the contract of
+ * ns_apply() read it from here. */
+#define BN_ERR_APPLY_FATAL(X)                                                  \
+    X(BN_EIO)                                                                  \
+    X(BN_ENOSPC)                                                               \
+    X(BN_ECORRUPT)                                                             \
+    X(BN_EBUSY)
+
 /* Number of codes in the table. */
 #define BN_ERR_COUNT 24
 
@@ -70,6 +84,9 @@ const char *bn_err_text(int rc);
 
 /* The code whose stable name is @name, or 0 when there is none. Any thread. */
 int bn_err_from_name(const char *name);
+
+/* Whether @rc is one of BN_ERR_APPLY_FATAL. Any thread. */
+bool bn_err_apply_fatal(int rc);
 
 /* Write "prefix: errmsg" into @errmsg in place, so each layer can wrap the
  * text of the layer below ("rename /a to /b: store: database is full").

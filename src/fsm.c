@@ -109,12 +109,6 @@ static uint64_t get_u64(const unsigned char *p)
     return v;
 }
 
-static bool fatal(int rc)
-{
-    return rc == BN_EIO || rc == BN_ENOSPC || rc == BN_ECORRUPT ||
-           rc == BN_EBUSY;
-}
-
 /* CMD_MOUNT: check the rules again (the table may have changed since the
  * leader checked), create the mount point when missing, record the mount. */
 static int apply_mount(struct fsm *f, const struct cmd *c, int64_t now_ms,
@@ -281,7 +275,7 @@ static int apply_one(struct fsm *f, const struct cmd *c, int64_t now_ms,
         return rc;
     }
     rc = ns_apply(f->ns, c, now_ms, index, res);
-    if (fatal(rc)) {
+    if (bn_err_apply_fatal(rc)) {
         return rc;
     }
     memset(&rec, 0, sizeof(rec));
@@ -324,7 +318,7 @@ int fsm_apply_batch(struct fsm *f, const void *buf, size_t len, uint64_t index,
     for (uint32_t i = 0; i < hdr.count; i++) {
         res[i] = cmd_result_new();
         rc = apply_one(f, cmds[i], hdr.now_ms, index, res[i]);
-        if (fatal(rc)) {
+        if (bn_err_apply_fatal(rc)) {
             bn_errmsg_printf(errmsg, "apply entry %llu: %s",
                              (unsigned long long)index, res[i]->errmsg);
             for (uint32_t j = 0; j <= i; j++) {

@@ -46,6 +46,7 @@ ALL_LDFLAGS := $(LDFLAGS_BASE) $(MODE_LDFLAGS) $(LDFLAGS)
 CORE_SRCS := \
 	src/errcode.c \
 	src/invariant.c \
+	src/clock.c \
 	src/mem.c \
 	src/datadir.c \
 	src/log.c \
@@ -132,7 +133,8 @@ $(BANYAND): $(CORE_OBJS) $(API_OBJS) $(MAIN_OBJS)
 # Each unit test links only the objects it needs, so modules can be built
 # and tested on their own.
 O := $(BUILD)/src
-BASE_OBJS := $(O)/errcode.o $(O)/invariant.o $(O)/mem.o $(O)/log.o
+BASE_OBJS := $(O)/errcode.o $(O)/invariant.o $(O)/clock.o $(O)/mem.o \
+	$(O)/log.o
 STORE_OBJS := $(BASE_OBJS) $(O)/inode.o $(O)/cache.o $(O)/db.o $(O)/store.o
 define unit_test
 $(BUILD)/tests/unit/$(1): $(BUILD)/tests/unit/$(1).o $(2)

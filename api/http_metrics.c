@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../src/clock.h"
 #include "../src/metrics.h"
 #include "../src/repl.h"
 #include "../src/store.h"
@@ -95,11 +96,8 @@ int http_metrics_op(const struct http_req *req)
 
 void http_metrics_answered(const struct http_req *req)
 {
-    struct timespec ts;
-    int64_t us;
+    int64_t us = bn_clock_mono_us() - req->start_us;
 
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - req->start_us;
     metrics_http_answer(req->route != NULL ? req->route->pattern : "unmatched",
                         method_label(req->method), req->resp.status,
                         http_metrics_op(req), us > 0 ? (uint64_t)us : 0);

@@ -38,6 +38,7 @@
 
 #include <microhttpd.h>
 
+#include "../src/clock.h"
 #include "../src/cmd.h"
 #include "../src/log.h"
 #include "../src/mem.h"
@@ -88,14 +89,6 @@ struct http_server {
     struct http_wait *waits; /* suspended writes */
     bool stopping;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- suspended writes ------------------------------------------------ */
 
@@ -363,11 +356,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         req->wait = NULL;
     }
     if (log_level >= BN_LOG_DEBUG) {
-        struct timespec ts;
-        int64_t us;
+        int64_t us = bn_clock_mono_us() - req->start_us;
 
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - req->start_us;
         log_set_req(req->id);
         log_debug("http",
                   "request method=%.16s path=%.512s status=%d "
@@ -832,17 +822,14 @@ unsigned http_server_port(const struct http_server *srv)
 static void drain(struct http_server *srv, int64_t deadline_ms)
 {
     (void)pthread_mutex_lock(&srv->mu);
-    while (srv->inflight > 0 && mono_ms() < deadline_ms) {
+    while (srv->inflight > 0 && bn_clock_mono_ms() < deadline_ms) {
         struct timespec ts;
-        int64_t left = deadline_ms - mono_ms();
+        int64_t left = deadline_ms - bn_clock_mono_ms();
 
         if (left > 50) {
             left = 50;
         }
-        (void)clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)left * 1000000;
-        ts.tv_sec += ts.tv_nsec / 1000000000;
-        ts.tv_nsec %= 1000000000;
+        ts = bn_clock_wall_after(left);
         (void)pthread_cond_timedwait(&srv->cond, &srv->mu, &ts);
     }
     (void)pthread_mutex_unlock(&srv->mu);
@@ -860,7 +847,7 @@ void http_server_stop(struct http_server *srv)
     srv->stopping = true;
     (void)pthread_mutex_unlock(&srv->mu);
     fd = MHD_quiesce_daemon(srv->d);
-    drain(srv, mono_ms() + (int64_t)srv->deps.cfg->request_timeout_ms);
+    drain(srv, bn_clock_mono_ms() + (int64_t)srv->deps.cfg->request_timeout_ms);
 
     /* Writes still waiting for raft: answer 503 so that no connection is
      * left suspended when the daemon stops. */
@@ -871,7 +858,7 @@ void http_server_stop(struct http_server *srv)
     left = srv->inflight;
     (void)pthread_mutex_unlock(&srv->mu);
     if (left > 0) {
-        drain(srv, mono_ms() + DRAIN_EXTRA_MS);
+        drain(srv, bn_clock_mono_ms() + DRAIN_EXTRA_MS);
     }
     MHD_stop_daemon(srv->d);
     if (fd != MHD_INVALID_SOCKET) {

@@ -12,6 +12,7 @@
 
 #include <raft.h>
 
+#include "clock.h"
 #include "db.h"
 #include "invariant.h"
 #include "log.h"
@@ -47,20 +48,13 @@ struct fsm {
     struct mount_table *mounts; /* borrowed; NULL: no mounts */
 };
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 int fsm_flush(struct fsm *f, bool force, char errmsg[BN_ERRMSG_SIZE])
 {
     int rc;
 
     if (f->txn_entries == 0 ||
-        (!force && mono_ms() - f->txn_start_ms < FSM_GROUP_MS)) {
+        (!force &&
+         (uint64_t)bn_clock_mono_ms() - f->txn_start_ms < FSM_GROUP_MS)) {
         return 0;
     }
     rc = store_commit(f->st, false, errmsg);
@@ -312,7 +306,7 @@ int fsm_apply_batch(struct fsm *f, const void *buf, size_t len, uint64_t index,
         goto out;
     }
     if (f->txn_entries == 0) {
-        f->txn_start_ms = mono_ms();
+        f->txn_start_ms = (uint64_t)bn_clock_mono_ms();
     }
     res = bn_calloc(hdr.count, sizeof(*res));
     for (uint32_t i = 0; i < hdr.count; i++) {

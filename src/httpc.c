@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "invariant.h"
 #include "mem.h"
 
@@ -117,21 +118,13 @@ static void finish(CURL *e, CURLcode cc, struct body *b)
     }
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void httpc_get_many(struct httpc *h, const char *const *urls, size_t n,
                     unsigned timeout_ms, httpc_enough_fn enough, void *arg,
                     struct httpc_result *out)
 {
     CURL **easy = bn_calloc(n > 0 ? n : 1, sizeof(*easy));
     struct body *bodies = bn_calloc(n > 0 ? n : 1, sizeof(*bodies));
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = bn_clock_mono_ms() + timeout_ms;
     size_t left = n;
     bool stop = false;
 
@@ -142,7 +135,7 @@ void httpc_get_many(struct httpc *h, const char *const *urls, size_t n,
         easy[i] = easy_new(urls[i], timeout_ms, &bodies[i]);
         (void)curl_multi_add_handle(h->multi, easy[i]);
     }
-    while (left > 0 && !stop && mono_ms() < deadline) {
+    while (left > 0 && !stop && bn_clock_mono_ms() < deadline) {
         int running = 0;
         int queued;
         CURLMsg *m;
@@ -167,7 +160,7 @@ void httpc_get_many(struct httpc *h, const char *const *urls, size_t n,
             }
         }
         if (left > 0 && !stop) {
-            int64_t wait = deadline - mono_ms();
+            int64_t wait = deadline - bn_clock_mono_ms();
 
             (void)curl_multi_poll(h->multi, NULL, 0,
                                   (int)(wait < POLL_SLICE_MS

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "db.h"
 #include "invariant.h"
 #include "log.h"
@@ -72,8 +73,7 @@ static void *checkpointer_main(void *arg)
         struct timespec until;
 
         if (!st->ck_wanted) {
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += CHECKPOINT_IDLE_S;
+            until = bn_clock_wall_after(CHECKPOINT_IDLE_S * 1000);
             (void)pthread_cond_timedwait(&st->ck_cv, &st->ck_mu, &until);
             if (st->ck_stop) {
                 break;

@@ -51,6 +51,7 @@ CORE_SRCS := \
 	src/datadir.c \
 	src/log.c \
 	src/path.c \
+	src/addr.c \
 	src/inode.c \
 	src/cmd.c \
 	src/lock.c \
@@ -143,7 +144,7 @@ $(BUILD)/tests/unit/$(1): $(BUILD)/tests/unit/$(1).o $(2)
 endef
 $(eval $(call unit_test,test_errcode,$(BASE_OBJS)))
 $(eval $(call unit_test,test_path,$(BASE_OBJS) $(O)/path.o))
-$(eval $(call unit_test,test_config,$(BASE_OBJS) $(O)/config.o))
+$(eval $(call unit_test,test_config,$(BASE_OBJS) $(O)/addr.o $(O)/config.o))
 $(eval $(call unit_test,test_lock,$(BASE_OBJS) $(O)/lock.o))
 $(eval $(call unit_test,test_inode,$(BASE_OBJS) $(O)/inode.o))
 $(eval $(call unit_test,test_cmd,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o))
@@ -154,7 +155,7 @@ $(eval $(call unit_test,test_ttl,$(CORE_OBJS) $(FIXTURE_OBJS)))
 $(eval $(call unit_test,test_datadir,$(BASE_OBJS) $(O)/datadir.o))
 $(eval $(call unit_test,test_metrics,$(BASE_OBJS) $(O)/metrics.o $(O)/audit.o))
 $(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
-	$(O)/config.o $(BUILD)/api/codec.o $(BUILD)/api/jsonw.o \
+	$(O)/addr.o $(O)/config.o $(BUILD)/api/codec.o $(BUILD)/api/jsonw.o \
 	$(BUILD)/api/http_problem.o $(O)/mount.o $(O)/ufs.o $(O)/ufs_local.o \
 	$(O)/cache.o $(O)/db.o $(O)/store.o $(O)/lock.o))
 $(eval $(call unit_test,test_ufs,$(BASE_OBJS) $(O)/inode.o $(O)/ufs.o \

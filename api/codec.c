@@ -6,6 +6,7 @@
  */
 #include "codec.h"
 
+#include "../src/addr.h"
 #include "../src/config.h"
 #include "../src/db.h"
 
@@ -933,7 +934,7 @@ static int decode_addr(json_t *v, const char *key,
         bn_errmsg_printf(errmsg, "'%s' must be a host:port string", key);
         return BN_EINVAL;
     }
-    if (config_check_addr(s, errmsg) != 0) {
+    if (addr_parse(s, NULL, errmsg) != 0) {
         bn_errmsg_wrapf(errmsg, "'%s'", key);
         return BN_EINVAL;
     }

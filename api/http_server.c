@@ -38,6 +38,7 @@
 
 #include <microhttpd.h>
 
+#include "../src/addr.h"
 #include "../src/clock.h"
 #include "../src/cmd.h"
 #include "../src/log.h"
@@ -682,44 +683,24 @@ static unsigned bound_port(int fd)
 static int open_listener(const char *listen_on, bool *v6, unsigned *port,
                          char errmsg[BN_ERRMSG_SIZE])
 {
-    char host[256];
-    const char *colon;
-    const char *hs = listen_on;
-    size_t hlen;
+    struct addr a;
+    char port_s[8];
     struct addrinfo hints;
     struct addrinfo *ai = NULL;
-    uint64_t port_num;
     int fd;
     int one = 1;
     int rc;
 
-    colon = strrchr(listen_on, ':');
-    if (colon == NULL || colon[1] == '\0') {
-        bn_errmsg_printf(errmsg, "listen '%.100s': expected host:port",
-                         listen_on);
+    if (addr_parse(listen_on, &a, errmsg) != 0) {
+        bn_errmsg_wrapf(errmsg, "listen");
         return -1;
     }
-    if (http_req_parse_u64(colon + 1, strlen(colon + 1), &port_num) != 0 ||
-        port_num > 65535) {
-        bn_errmsg_printf(errmsg, "listen '%.100s': bad port", listen_on);
-        return -1;
-    }
-    hlen = (size_t)(colon - listen_on);
-    if (hlen >= 2 && hs[0] == '[' && hs[hlen - 1] == ']') {
-        hs++;
-        hlen -= 2;
-    }
-    if (hlen >= sizeof(host)) {
-        bn_errmsg_printf(errmsg, "listen '%.100s': host too long", listen_on);
-        return -1;
-    }
-    memcpy(host, hs, hlen);
-    host[hlen] = '\0';
+    (void)snprintf(port_s, sizeof(port_s), "%u", a.port);
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    rc = getaddrinfo(hlen > 0 ? host : NULL, colon + 1, &hints, &ai);
+    rc = getaddrinfo(a.host, port_s, &hints, &ai);
     if (rc != 0) {
         bn_errmsg_printf(errmsg, "listen '%.100s': %s", listen_on,
                          gai_strerror(rc));

@@ -28,6 +28,7 @@
 
 #include <ini.h>
 
+#include "addr.h"
 #include "invariant.h"
 #include "log.h"
 #include "mem.h"
@@ -254,36 +255,7 @@ static bool is_text(const struct config_option *o)
 /* host:port or [v6]:port, with a port from 1 to 65535. */
 static int check_addr(const char *value, char why[BN_ERRMSG_SIZE])
 {
-    return config_check_addr(value, why);
-}
-
-int config_check_addr(const char *value, char why[BN_ERRMSG_SIZE])
-{
-    const char *colon = strrchr(value, ':');
-    unsigned long port;
-    char *end;
-
-    if (colon == NULL || colon == value) {
-        bn_errmsg_printf(why, "'%.64s' is not host:port", value);
-        return BN_EINVAL;
-    }
-    if (value[0] == '[' && colon[-1] != ']') {
-        bn_errmsg_printf(why, "'%.64s' is not [v6]:port", value);
-        return BN_EINVAL;
-    }
-    if (value[0] != '[' && memchr(value, ':', (size_t)(colon - value))) {
-        bn_errmsg_printf(why, "'%.64s': write an IPv6 host as [v6]:port",
-                         value);
-        return BN_EINVAL;
-    }
-    errno = 0;
-    port =
-        colon[1] >= '0' && colon[1] <= '9' ? strtoul(colon + 1, &end, 10) : 0;
-    if (port == 0 || errno != 0 || *end != '\0' || port > 65535) {
-        bn_errmsg_printf(why, "'%.64s': the port must be 1 to 65535", value);
-        return BN_EINVAL;
-    }
-    return 0;
+    return addr_parse(value, NULL, why);
 }
 
 int config_parse_members(const char *spec, struct config_member **out,

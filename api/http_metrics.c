@@ -17,20 +17,6 @@
 #include "http_router.h"
 #include "http_server.h"
 
-/* The method label: a static name for each method the router knows. */
-static const char *method_label(int method)
-{
-    static const char *const names[] = {
-        [HTTP_OTHER] = "other", [HTTP_GET] = "GET",
-        [HTTP_HEAD] = "HEAD",   [HTTP_PUT] = "PUT",
-        [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE",
-        [HTTP_POST] = "POST",
-    };
-
-    return method > HTTP_OTHER && method <= HTTP_POST ? names[method]
-                                                      : names[HTTP_OTHER];
-}
-
 /* The operation of a POST action: the last segment of the URL, as the
  * Alluxio-style actions name them. */
 static int post_action_op(const char *url)
@@ -99,7 +85,7 @@ void http_metrics_answered(const struct http_req *req)
     int64_t us = bn_clock_mono_us() - req->start_us;
 
     metrics_http_answer(req->route != NULL ? req->route->pattern : "unmatched",
-                        method_label(req->method), req->resp.status,
+                        http_req_method_name(req->method), req->resp.status,
                         http_metrics_op(req), us > 0 ? (uint64_t)us : 0);
 }
 

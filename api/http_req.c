@@ -384,6 +384,30 @@ int http_req_query_bool(const struct http_req *req, const char *key, bool dflt,
     return BN_EINVAL;
 }
 
+int http_req_method_parse(const char *name)
+{
+#define HTTP_METHOD_CMP(e, v, s)                                               \
+    if (strcmp(name, s) == 0) {                                                \
+        return e;                                                              \
+    }
+    HTTP_METHOD_MAP(HTTP_METHOD_CMP)
+#undef HTTP_METHOD_CMP
+    return HTTP_OTHER;
+}
+
+const char *http_req_method_name(int method)
+{
+    switch (method) {
+#define HTTP_METHOD_CASE(e, v, s)                                              \
+    case e:                                                                    \
+        return s;
+        HTTP_METHOD_MAP(HTTP_METHOD_CASE)
+#undef HTTP_METHOD_CASE
+    default:
+        return "other";
+    }
+}
+
 int http_req_parse_u64(const char *s, size_t len, uint64_t *out)
 {
     uint64_t v = 0;

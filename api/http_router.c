@@ -58,21 +58,6 @@ static const struct http_route routes[] = {
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
-static const char *const method_names[] = {
-    [HTTP_GET] = "GET",     [HTTP_HEAD] = "HEAD",     [HTTP_PUT] = "PUT",
-    [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE", [HTTP_POST] = "POST",
-};
-
-int http_router_method(const char *name)
-{
-    for (int m = HTTP_GET; m <= HTTP_POST; m++) {
-        if (strcmp(name, method_names[m]) == 0) {
-            return m;
-        }
-    }
-    return HTTP_OTHER;
-}
-
 /* The tail of @url after the pattern of @r, or NULL when it does not
  * match. */
 static const char *match(const struct http_route *r, const char *url)
@@ -109,7 +94,7 @@ int http_router_route(struct http_req *req, char errmsg[BN_ERRMSG_SIZE])
             return 0;
         }
         if (found == NULL || strcmp(found->pattern, routes[i].pattern) == 0) {
-            const char *name = method_names[routes[i].method];
+            const char *name = http_req_method_name(routes[i].method);
             int w = snprintf(allow + n, sizeof(allow) - n, "%s%s",
                              n > 0 ? ", " : "", name);
 

@@ -182,7 +182,9 @@ static bool redirect_to_leader(struct http_req *req)
         bn_errmsg_printf(errmsg,
                          "no leader is known right now (this node is a "
                          "%s); retry shortly",
-                         role == REPL_CANDIDATE ? "candidate" : "follower");
+                         repl_role_name(role == REPL_CANDIDATE
+                                            ? REPL_CANDIDATE
+                                            : REPL_FOLLOWER));
         http_problem_reply(req, BN_EUNAVAIL, errmsg);
         return true;
     }
@@ -524,7 +526,7 @@ static void start(struct http_server *srv, struct MHD_Connection *conn,
     int rc;
 
     req->method_name = arena_copy(req, method);
-    req->method = http_router_method(method);
+    req->method = http_req_method_parse(method);
     req->content_type = arena_copy(req, header(conn, "Content-Type"));
     req->if_none_match = arena_copy(req, header(conn, "If-None-Match"));
     req->if_match = arena_copy(req, header(conn, "If-Match"));

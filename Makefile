@@ -90,8 +90,15 @@ API_SRCS := \
 
 MAIN_SRCS := src/main.c src/notify.c
 
+# The unit tests: tests/unit/NAME.c, one cmocka binary each, linked
+# against the libraries below. This is the only list of them: tests/run.sh
+# asks for it (make print-unit-tests). Adding a test is one line here; a
+# test that needs objects outside the libraries names them in a line of
+# its own (see test_lincheck in tests/lin/lin.mk).
 UNIT_TESTS := \
 	test_errcode \
+	test_invariant \
+	test_addr \
 	test_path \
 	test_config \
 	test_lock \
@@ -102,6 +109,7 @@ UNIT_TESTS := \
 	test_ttl \
 	test_datadir \
 	test_codec \
+	test_lincheck \
 	test_metrics \
 	test_ufs \
 	test_usync
@@ -109,19 +117,35 @@ UNIT_TESTS := \
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJS := $(MAIN_SRCS:%.c=$(BUILD)/%.o)
+# The engine and the HTTP surface as static libraries: what the tests,
+# the stress test, the bulk loader and check-symbols link or read.
+CORE_LIB := $(BUILD)/libbanyan.a
+API_LIB := $(BUILD)/libbanyan_api.a
+# Helpers that tests share (tests/support/).
+TEST_SUPPORT_OBJS := $(BUILD)/tests/support/ns_fixture.o
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 STRESS_BIN := $(BUILD)/tests/stress/stress_ns
 BANYAND := $(BUILD)/banyand
 BENCH_BINS := $(BUILD)/tests/bench/loadgen $(BUILD)/tests/bench/bare_http \
 	$(BUILD)/tests/bench/bulkload
 
-.PHONY: all run run-cluster stop-cluster test format lint test-unit test-stress test-tsan \
-	test-e2e lint-openapi lint-c bench deps clean check-deps install install-gen uninstall \
-	web-vendor
+.PHONY: all libs run run-cluster stop-cluster test format lint test-unit \
+	test-stress test-tsan test-e2e lint-openapi lint-c check-symbols \
+	check-headers check-banned check-includes print-unit-tests bench deps \
+	clean check-deps install install-gen uninstall web-vendor
 
-all: $(BANYAND)
+all: $(BANYAND) libs
 
-$(BUILD)/%.o: %.c
+libs: $(CORE_LIB) $(API_LIB)
+
+# Objects are rebuilt when the flags change (a new MODE_CFLAGS, CFLAGS=...):
+# the flags of the last build are kept in $(FLAGS_FILE).
+FLAGS_FILE := $(BUILD)/cflags
+FLAGS_NOW := $(CC) $(ALL_CFLAGS)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = \
+	'$(FLAGS_NOW)' ] || printf '%s\n' '$(FLAGS_NOW)' >$(FLAGS_FILE); })
+
+$(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -131,42 +155,33 @@ $(BANYAND): $(CORE_OBJS) $(API_OBJS) $(MAIN_OBJS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 	$(Q)ln -sf $(MODE)/banyand build/banyand-$(MODE) 2>/dev/null || true
 
-# Each unit test links only the objects it needs, so modules can be built
-# and tested on their own.
-O := $(BUILD)/src
-BASE_OBJS := $(O)/errcode.o $(O)/invariant.o $(O)/clock.o $(O)/mem.o \
-	$(O)/log.o
-STORE_OBJS := $(BASE_OBJS) $(O)/inode.o $(O)/cache.o $(O)/db.o $(O)/store.o
-define unit_test
-$(BUILD)/tests/unit/$(1): $(BUILD)/tests/unit/$(1).o $(2)
-	$$(if $$(Q),@echo "  LD      $$@")
-	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(CMOCKA_LIBS)
-endef
-$(eval $(call unit_test,test_errcode,$(BASE_OBJS)))
-$(eval $(call unit_test,test_path,$(BASE_OBJS) $(O)/path.o))
-$(eval $(call unit_test,test_config,$(BASE_OBJS) $(O)/addr.o $(O)/config.o))
-$(eval $(call unit_test,test_lock,$(BASE_OBJS) $(O)/lock.o))
-$(eval $(call unit_test,test_inode,$(BASE_OBJS) $(O)/inode.o))
-$(eval $(call unit_test,test_cmd,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o))
-$(eval $(call unit_test,test_store,$(STORE_OBJS)))
-FIXTURE_OBJS := $(BUILD)/tests/support/ns_fixture.o
-$(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
-$(eval $(call unit_test,test_ttl,$(CORE_OBJS) $(FIXTURE_OBJS)))
-$(eval $(call unit_test,test_datadir,$(BASE_OBJS) $(O)/datadir.o))
-$(eval $(call unit_test,test_metrics,$(BASE_OBJS) $(O)/metrics.o $(O)/audit.o))
-$(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/cmd.o $(O)/path.o \
-	$(O)/addr.o $(O)/config.o $(BUILD)/api/codec.o $(BUILD)/api/jsonw.o \
-	$(BUILD)/api/http_problem.o $(O)/mount.o $(O)/ufs.o $(O)/ufs_local.o \
-	$(O)/cache.o $(O)/db.o $(O)/store.o $(O)/lock.o))
-$(eval $(call unit_test,test_ufs,$(BASE_OBJS) $(O)/inode.o $(O)/ufs.o \
-	$(O)/ufs_local.o))
-$(eval $(call unit_test,test_usync,$(CORE_OBJS) $(FIXTURE_OBJS)))
+# Made anew each time, so an object whose source left the list leaves the
+# library too.
+$(CORE_LIB): $(CORE_OBJS)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(API_LIB): $(API_OBJS)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# Every unit test: its object, the shared helpers, then the libraries (the
+# linker takes from them only the objects the test needs). Objects named
+# by an extra prerequisite line come before the libraries.
+$(UNIT_BINS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o \
+		$(TEST_SUPPORT_OBJS) $(API_LIB) $(CORE_LIB)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(API_LIB) $(CORE_LIB) \
+		$(PKG_LIBS) $(CMOCKA_LIBS)
+
+print-unit-tests:
+	@echo $(UNIT_TESTS)
 
 # The linearizability checker and history recorder of the cluster tests.
 include tests/lin/lin.mk
 
-$(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(CORE_OBJS) \
-		$(FIXTURE_OBJS)
+$(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(TEST_SUPPORT_OBJS) \
+		$(CORE_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -178,7 +193,7 @@ $(BUILD)/tests/bench/bare_http: $(BUILD)/tests/bench/bare_http.o
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
+$(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

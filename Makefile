@@ -365,15 +365,34 @@ C_FILES := $(wildcard src/*.[ch] api/*.[ch] tests/unit/*.c tests/support/*.[ch] 
 format:
 	clang-format -i $(C_FILES)
 
-# Style and static checks (STYLE.md): the formatter, cppcheck, the OpenAPI
-# linter.
+# Style and static checks (STYLE.md): the formatter, cppcheck, the checks
+# below, the OpenAPI linter.
 lint: lint-openapi lint-c
 
 # The C half of lint; make test runs it too (tests/run.sh lint).
-lint-c:
+lint-c: check-banned check-includes check-headers check-symbols
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --enable=warning,performance,portability --inline-suppr \
 		--error-exitcode=1 -q -D_GNU_SOURCE -Isrc -Iapi src api
+
+# No sprintf, strcpy, atoi and the like (STYLE.md 8).
+check-banned:
+	$(Q)scripts/check-banned.sh $(C_FILES)
+
+# Each foreign library's header only in the module that wraps it.
+check-includes:
+	$(Q)scripts/check-includes.sh
+
+# Every header compiles on its own.
+HEADERS := $(wildcard src/*.h api/*.h tests/support/*.h)
+check-headers:
+	$(Q)CC="$(CC)" CFLAGS="$(filter-out -MMD -MP,$(ALL_CFLAGS))" \
+		scripts/check-headers.sh $(HEADERS)
+
+# Every global symbol carries its module's prefix (nm over the libraries
+# and the daemon's own objects; scripts/symbols.allow for exceptions).
+check-symbols: $(CORE_LIB) $(API_LIB) $(MAIN_OBJS)
+	$(Q)scripts/check-symbols.sh $^
 
 clean:
 	rm -rf build

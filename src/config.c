@@ -591,11 +591,12 @@ static int on_pair(void *user, const char *section, const char *name,
     if (o->type == CONFIG_MEMBERS && ld->seen[i] != 0 && value != NULL &&
         section[0] != '\0' && strcmp(section, o->section) == 0) {
         /* A long members list may take several lines: they add up. */
-        char *joined;
         const char *old = str_value(ld->cfg, o);
+        size_t size = strlen(old) + strlen(value) + 3;
+        char *joined = bn_malloc(size);
 
-        joined = bn_malloc(strlen(old) + strlen(value) + 3);
-        (void)sprintf(joined, "%s%s%s", old, old[0] != '\0' ? ", " : "", value);
+        (void)snprintf(joined, size, "%s%s%s", old, old[0] != '\0' ? ", " : "",
+                       value);
         if (set_value(ld->cfg, o, joined, why) != 0) {
             load_fail(ld, "%s: %s", o->key, why);
             free(joined);

@@ -35,12 +35,13 @@
 #endif
 
 /* Log "assertion failed at @file:@line: @expr" and abort. Use bn_assert.
- * Any thread. */
-_Noreturn void bn__assert_fail(const char *expr, const char *file, int line);
+ * (Both spellings of noreturn: cppcheck reads the attribute.) Any thread. */
+_Noreturn void bn__assert_fail(const char *expr, const char *file, int line)
+    __attribute__((noreturn));
 
 /* Log "panic at @file:@line: " and the formatted message, then abort. Use
  * bn_panic. Any thread. */
 _Noreturn void bn__panic(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((noreturn, format(printf, 3, 4)));
 
 #endif /* BANYAN_SRC_INVARIANT_H */

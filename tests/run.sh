@@ -199,7 +199,7 @@ run_lint() {
         FAIL=$((FAIL + 1))
         summary "lint openapi: FAILED, exit $RC$([[ $RC == 124 ]] && echo ' (timed out)')"
     fi
-    banner "lint: C sources (make lint-c: clang-format, cppcheck)"
+    banner "lint: C sources (make lint-c: banned calls, foreign headers, headers alone, symbols, clang-format, cppcheck)"
     run_bounded "$LINT_TIMEOUT" "$WORK/lint-c.out" make --no-print-directory lint-c
     if [[ "$RC" == 0 ]]; then
         PASS=$((PASS + 1))

@@ -1,8 +1,10 @@
 # banyan: one non-recursive Makefile. `make run` and `make test` install what
 # is missing (make deps), build and go; see README.md.
 #
-# Modes: MODE=release (default), asan (ASan+UBSan), tsan. Objects go to
-# build/$(MODE)/ so modes never mix. V=1 prints full command lines.
+# Modes: MODE=release (default), asan (ASan+UBSan), tsan; the sanitizer
+# modes define BN_DEBUG, which turns ALWAYS/NEVER into checks (invariant.h).
+# Objects go to build/$(MODE)/ so modes never mix. V=1 prints full command
+# lines.
 
 MODE ?= release
 BUILD := build/$(MODE)
@@ -28,10 +30,10 @@ MODE_CFLAGS := -O2 -D_FORTIFY_SOURCE=2
 MODE_LDFLAGS :=
 else ifeq ($(MODE),asan)
 MODE_CFLAGS := -O1 -U_FORTIFY_SOURCE -fsanitize=address,undefined \
-	-fno-sanitize-recover=all
+	-fno-sanitize-recover=all -DBN_DEBUG
 MODE_LDFLAGS := -fsanitize=address,undefined
 else ifeq ($(MODE),tsan)
-MODE_CFLAGS := -O1 -U_FORTIFY_SOURCE -fsanitize=thread
+MODE_CFLAGS := -O1 -U_FORTIFY_SOURCE -fsanitize=thread -DBN_DEBUG
 MODE_LDFLAGS := -fsanitize=thread
 else
 $(error unknown MODE=$(MODE): release, asan or tsan)
@@ -43,10 +45,13 @@ ALL_LDFLAGS := $(LDFLAGS_BASE) $(MODE_LDFLAGS) $(LDFLAGS)
 # The engine: knows nothing of HTTP or JSON.
 CORE_SRCS := \
 	src/errcode.c \
+	src/invariant.c \
+	src/clock.c \
 	src/mem.c \
 	src/datadir.c \
 	src/log.c \
 	src/path.c \
+	src/addr.c \
 	src/inode.c \
 	src/op.c \
 	src/cmd.c \
@@ -87,8 +92,15 @@ API_SRCS := \
 
 MAIN_SRCS := src/main.c src/notify.c
 
+# The unit tests: tests/unit/NAME.c, one cmocka binary each, linked
+# against the libraries below. This is the only list of them: tests/run.sh
+# asks for it (make print-unit-tests). Adding a test is one line here; a
+# test that needs objects outside the libraries names them in a line of
+# its own (see test_lincheck in tests/lin/lin.mk).
 UNIT_TESTS := \
 	test_errcode \
+	test_invariant \
+	test_addr \
 	test_path \
 	test_config \
 	test_lock \
@@ -99,6 +111,7 @@ UNIT_TESTS := \
 	test_ttl \
 	test_datadir \
 	test_codec \
+	test_lincheck \
 	test_metrics \
 	test_ufs \
 	test_usync
@@ -106,19 +119,35 @@ UNIT_TESTS := \
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJS := $(MAIN_SRCS:%.c=$(BUILD)/%.o)
+# The engine and the HTTP surface as static libraries: what the tests,
+# the stress test, the bulk loader and check-symbols link or read.
+CORE_LIB := $(BUILD)/libbanyan.a
+API_LIB := $(BUILD)/libbanyan_api.a
+# Helpers that tests share (tests/support/).
+TEST_SUPPORT_OBJS := $(BUILD)/tests/support/ns_fixture.o
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 STRESS_BIN := $(BUILD)/tests/stress/stress_ns
 BANYAND := $(BUILD)/banyand
 BENCH_BINS := $(BUILD)/tests/bench/loadgen $(BUILD)/tests/bench/bare_http \
 	$(BUILD)/tests/bench/bulkload
 
-.PHONY: all run run-cluster stop-cluster test format lint test-unit test-stress test-tsan \
-	test-e2e lint-openapi lint-c bench deps clean check-deps install install-gen uninstall \
-	web-vendor
+.PHONY: all libs run run-cluster stop-cluster test format lint test-unit \
+	test-stress test-tsan test-e2e lint-openapi lint-c check-symbols \
+	check-headers check-banned check-includes print-unit-tests bench deps \
+	clean check-deps install install-gen uninstall web-vendor
 
-all: $(BANYAND)
+all: $(BANYAND) libs
 
-$(BUILD)/%.o: %.c
+libs: $(CORE_LIB) $(API_LIB)
+
+# Objects are rebuilt when the flags change (a new MODE_CFLAGS, CFLAGS=...):
+# the flags of the last build are kept in $(FLAGS_FILE).
+FLAGS_FILE := $(BUILD)/cflags
+FLAGS_NOW := $(CC) $(ALL_CFLAGS)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = \
+	'$(FLAGS_NOW)' ] || printf '%s\n' '$(FLAGS_NOW)' >$(FLAGS_FILE); })
+
+$(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -128,41 +157,33 @@ $(BANYAND): $(CORE_OBJS) $(API_OBJS) $(MAIN_OBJS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 	$(Q)ln -sf $(MODE)/banyand build/banyand-$(MODE) 2>/dev/null || true
 
-# Each unit test links only the objects it needs, so modules can be built
-# and tested on their own.
-O := $(BUILD)/src
-BASE_OBJS := $(O)/errcode.o $(O)/mem.o $(O)/log.o
-STORE_OBJS := $(BASE_OBJS) $(O)/inode.o $(O)/cache.o $(O)/db.o $(O)/store.o
-define unit_test
-$(BUILD)/tests/unit/$(1): $(BUILD)/tests/unit/$(1).o $(2)
-	$$(if $$(Q),@echo "  LD      $$@")
-	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(CMOCKA_LIBS)
-endef
-$(eval $(call unit_test,test_errcode,$(BASE_OBJS)))
-$(eval $(call unit_test,test_path,$(BASE_OBJS) $(O)/path.o))
-$(eval $(call unit_test,test_config,$(BASE_OBJS) $(O)/config.o))
-$(eval $(call unit_test,test_lock,$(BASE_OBJS) $(O)/lock.o))
-$(eval $(call unit_test,test_inode,$(BASE_OBJS) $(O)/inode.o))
-$(eval $(call unit_test,test_cmd,$(BASE_OBJS) $(O)/inode.o $(O)/op.o $(O)/cmd.o))
-$(eval $(call unit_test,test_store,$(STORE_OBJS)))
-FIXTURE_OBJS := $(BUILD)/tests/support/ns_fixture.o
-$(eval $(call unit_test,test_fsm,$(CORE_OBJS) $(FIXTURE_OBJS)))
-$(eval $(call unit_test,test_ttl,$(CORE_OBJS) $(FIXTURE_OBJS)))
-$(eval $(call unit_test,test_datadir,$(BASE_OBJS) $(O)/datadir.o))
-$(eval $(call unit_test,test_metrics,$(BASE_OBJS) $(O)/metrics.o $(O)/audit.o))
-$(eval $(call unit_test,test_codec,$(BASE_OBJS) $(O)/inode.o $(O)/op.o $(O)/cmd.o $(O)/path.o \
-	$(O)/config.o $(BUILD)/api/codec.o $(BUILD)/api/jsonw.o \
-	$(BUILD)/api/http_problem.o $(O)/mount.o $(O)/ufs.o $(O)/ufs_local.o \
-	$(O)/cache.o $(O)/db.o $(O)/store.o $(O)/lock.o))
-$(eval $(call unit_test,test_ufs,$(BASE_OBJS) $(O)/inode.o $(O)/ufs.o \
-	$(O)/ufs_local.o))
-$(eval $(call unit_test,test_usync,$(CORE_OBJS) $(FIXTURE_OBJS)))
+# Made anew each time, so an object whose source left the list leaves the
+# library too.
+$(CORE_LIB): $(CORE_OBJS)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(API_LIB): $(API_OBJS)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# Every unit test: its object, the shared helpers, then the libraries (the
+# linker takes from them only the objects the test needs). Objects named
+# by an extra prerequisite line come before the libraries.
+$(UNIT_BINS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o \
+		$(TEST_SUPPORT_OBJS) $(API_LIB) $(CORE_LIB)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(API_LIB) $(CORE_LIB) \
+		$(PKG_LIBS) $(CMOCKA_LIBS)
+
+print-unit-tests:
+	@echo $(UNIT_TESTS)
 
 # The linearizability checker and history recorder of the cluster tests.
 include tests/lin/lin.mk
 
-$(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(CORE_OBJS) \
-		$(FIXTURE_OBJS)
+$(STRESS_BIN): $(BUILD)/tests/stress/stress_ns.o $(TEST_SUPPORT_OBJS) \
+		$(CORE_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -174,7 +195,7 @@ $(BUILD)/tests/bench/bare_http: $(BUILD)/tests/bench/bare_http.o
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_OBJS)
+$(BUILD)/tests/bench/bulkload: $(BUILD)/tests/bench/bulkload.o $(CORE_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -346,15 +367,34 @@ C_FILES := $(wildcard src/*.[ch] api/*.[ch] tests/unit/*.c tests/support/*.[ch] 
 format:
 	clang-format -i $(C_FILES)
 
-# Style and static checks (STYLE.md): the formatter, cppcheck, the OpenAPI
-# linter.
+# Style and static checks (STYLE.md): the formatter, cppcheck, the checks
+# below, the OpenAPI linter.
 lint: lint-openapi lint-c
 
 # The C half of lint; make test runs it too (tests/run.sh lint).
-lint-c:
+lint-c: check-banned check-includes check-headers check-symbols
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --enable=warning,performance,portability --inline-suppr \
 		--error-exitcode=1 -q -D_GNU_SOURCE -Isrc -Iapi src api
+
+# No sprintf, strcpy, atoi and the like (STYLE.md 8).
+check-banned:
+	$(Q)scripts/check-banned.sh $(C_FILES)
+
+# Each foreign library's header only in the module that wraps it.
+check-includes:
+	$(Q)scripts/check-includes.sh
+
+# Every header compiles on its own.
+HEADERS := $(wildcard src/*.h api/*.h tests/support/*.h)
+check-headers:
+	$(Q)CC="$(CC)" CFLAGS="$(filter-out -MMD -MP,$(ALL_CFLAGS))" \
+		scripts/check-headers.sh $(HEADERS)
+
+# Every global symbol carries its module's prefix (nm over the libraries
+# and the daemon's own objects; scripts/symbols.allow for exceptions).
+check-symbols: $(CORE_LIB) $(API_LIB) $(MAIN_OBJS)
+	$(Q)scripts/check-symbols.sh $^
 
 clean:
 	rm -rf build

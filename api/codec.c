@@ -6,6 +6,7 @@
  */
 #include "codec.h"
 
+#include "../src/addr.h"
 #include "../src/config.h"
 #include "../src/db.h"
 
@@ -763,27 +764,6 @@ int codec_decode_rename(const char *body, size_t len, size_t max,
 
 /* ---- cluster --------------------------------------------------------- */
 
-const char *codec_state_name(int role)
-{
-    switch (role) {
-    case REPL_LEADER:
-        return "leader";
-    case REPL_FOLLOWER:
-        return "follower";
-    case REPL_CANDIDATE:
-        return "candidate";
-    default:
-        return "unavailable";
-    }
-}
-
-const char *codec_member_role_name(int role)
-{
-    return role == REPL_VOTER     ? "voter"
-           : role == REPL_STANDBY ? "standby"
-                                  : "spare";
-}
-
 char *codec_term_to_json(uint64_t term, uint64_t node_id, size_t *len)
 {
     json_t *o;
@@ -801,7 +781,7 @@ static json_t *self_object(const struct repl_info *info, const char *http)
 
     set(o, "id", uint_new(info->node_id));
     set(o, "http", str(http));
-    set(o, "state", str(codec_state_name(info->role)));
+    set(o, "state", str(repl_role_name(info->role)));
     set(o, "leader_id", uint_new(info->leader_id));
     set(o, "term", uint_new(info->term));
     set(o, "commit_index", uint_new(info->commit_index));
@@ -848,7 +828,7 @@ char *codec_cluster_to_json(const struct repl_info *info, const char *http,
         set(n, "id", uint_new(sv->id));
         set(n, "http", str(sv->http));
         set(n, "raft", str(sv->raft));
-        set(n, "role", str(codec_member_role_name(sv->role)));
+        set(n, "role", str(repl_member_role_name(sv->role)));
         set(n, "leader", json_boolean(sv->id == info->leader_id));
         set(n, "self", json_boolean(self));
         set(n, "reachable", json_boolean(peer != NULL));
@@ -910,7 +890,7 @@ char *codec_member_to_json(const struct repl_admin_req *m, size_t *len)
     if (m->raft[0] != '\0') {
         set(o, "raft", str(m->raft));
     }
-    set(o, "role", str(codec_member_role_name(m->role)));
+    set(o, "role", str(repl_member_role_name(m->role)));
     return dump(o, len);
 }
 
@@ -918,12 +898,10 @@ static int decode_role(json_t *v, int *role, char errmsg[BN_ERRMSG_SIZE])
 {
     const char *s = json_is_string(v) ? json_string_value(v) : NULL;
 
-    if (s != NULL && strcmp(s, "voter") == 0) {
-        *role = REPL_VOTER;
-    } else if (s != NULL && strcmp(s, "standby") == 0) {
-        *role = REPL_STANDBY;
-    } else if (s != NULL && strcmp(s, "spare") == 0) {
-        *role = REPL_SPARE;
+    int r = s != NULL ? repl_member_role_parse(s) : -1;
+
+    if (r >= 0) {
+        *role = r;
     } else {
         bn_errmsg_printf(errmsg, "'role' must be voter, standby or spare");
         return BN_EINVAL;
@@ -941,7 +919,7 @@ static int decode_addr(json_t *v, const char *key,
         bn_errmsg_printf(errmsg, "'%s' must be a host:port string", key);
         return BN_EINVAL;
     }
-    if (config_check_addr(s, errmsg) != 0) {
+    if (addr_parse(s, NULL, errmsg) != 0) {
         bn_errmsg_wrapf(errmsg, "'%s'", key);
         return BN_EINVAL;
     }

@@ -88,12 +88,6 @@ char *codec_checksum_to_json(uint64_t node_id, const struct db_checksum *c,
 /* {"id"[,"http","raft"],"role"}. */
 char *codec_member_to_json(const struct repl_admin_req *m, size_t *len);
 
-/* "leader", "follower", "candidate" or "unavailable" (enum repl_role). */
-const char *codec_state_name(int role);
-
-/* "voter", "standby" or "spare". */
-const char *codec_member_role_name(int role);
-
 /* A membership body into @out (zeroed by the caller) for @op: REPL_ADD
  * {"id","http","raft"[,"role"]}, REPL_ASSIGN {"role"}, REPL_TRANSFER
  * {"id"} or no body. */

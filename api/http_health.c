@@ -47,7 +47,7 @@ void http_health_ready(struct http_req *req)
         http_problem_reply(req, BN_EUNAVAIL, why);
         return;
     }
-    body = codec_ready_to_json(codec_state_name(info.role), info.applied_index,
+    body = codec_ready_to_json(repl_role_name(info.role), info.applied_index,
                                &len);
     http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
 }

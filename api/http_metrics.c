@@ -9,25 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "../src/clock.h"
 #include "../src/metrics.h"
 #include "../src/op.h"
 #include "../src/repl.h"
 #include "../src/store.h"
 #include "http_router.h"
-
-/* The method label: a static name for each method the router knows. */
-static const char *method_label(int method)
-{
-    static const char *const names[] = {
-        [HTTP_OTHER] = "other", [HTTP_GET] = "GET",
-        [HTTP_HEAD] = "HEAD",   [HTTP_PUT] = "PUT",
-        [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE",
-        [HTTP_POST] = "POST",
-    };
-
-    return method > HTTP_OTHER && method <= HTTP_POST ? names[method]
-                                                      : names[HTTP_OTHER];
-}
 
 int http_metrics_op(const struct http_req *req)
 {
@@ -36,13 +23,10 @@ int http_metrics_op(const struct http_req *req)
 
 void http_metrics_answered(const struct http_req *req)
 {
-    struct timespec ts;
-    int64_t us;
+    int64_t us = bn_clock_mono_us() - req->start_us;
 
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - req->start_us;
     metrics_http_answer(req->route != NULL ? req->route->pattern : "unmatched",
-                        method_label(req->method), req->resp.status,
+                        http_req_method_name(req->method), req->resp.status,
                         http_metrics_op(req), us > 0 ? (uint64_t)us : 0);
 }
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/clock.h"
 #include "../src/mem.h"
 
 #define ARENA_CHUNK  4096
@@ -27,14 +28,6 @@ struct http_arena_chunk {
     size_t cap;
     _Alignas(ARENA_ALIGN) unsigned char data[];
 };
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 struct http_req *http_req_new(uint64_t id, const char *uri,
                               const struct http_deps *deps)
@@ -54,7 +47,7 @@ struct http_req *http_req_new(uint64_t id, const char *uri,
 
     req->id = id;
     req->resp.fd = -1;
-    req->start_us = now_us();
+    req->start_us = bn_clock_mono_us();
     req->deps = deps;
     if (q != NULL) {
         req->url = http_req_strndup(req, uri, (size_t)(q - uri));
@@ -389,6 +382,30 @@ int http_req_query_bool(const struct http_req *req, const char *key, bool dflt,
     }
     bn_errmsg_printf(errmsg, "query parameter '%s' must be true or false", key);
     return BN_EINVAL;
+}
+
+int http_req_method_parse(const char *name)
+{
+#define HTTP_METHOD_CMP(e, v, s)                                               \
+    if (strcmp(name, s) == 0) {                                                \
+        return e;                                                              \
+    }
+    HTTP_METHOD_MAP(HTTP_METHOD_CMP)
+#undef HTTP_METHOD_CMP
+    return HTTP_OTHER;
+}
+
+const char *http_req_method_name(int method)
+{
+    switch (method) {
+#define HTTP_METHOD_CASE(e, v, s)                                              \
+    case e:                                                                    \
+        return s;
+        HTTP_METHOD_MAP(HTTP_METHOD_CASE)
+#undef HTTP_METHOD_CASE
+    default:
+        return "other";
+    }
 }
 
 int http_req_parse_u64(const char *s, size_t len, uint64_t *out)

@@ -27,14 +27,22 @@
 
 #define HTTP_REQ_HDRS_MAX 8 /* response headers a handler may add */
 
+/* The methods banyan serves: X(enum, value, name). The one list of their
+ * names: routing, the Allow header and the metric labels read it. Any
+ * other method is HTTP_OTHER ("other"). */
+#define HTTP_METHOD_MAP(X)                                                     \
+    X(HTTP_GET, 1, "GET")                                                      \
+    X(HTTP_HEAD, 2, "HEAD")                                                    \
+    X(HTTP_PUT, 3, "PUT")                                                      \
+    X(HTTP_PATCH, 4, "PATCH")                                                  \
+    X(HTTP_DELETE, 5, "DELETE")                                                \
+    X(HTTP_POST, 6, "POST")
+
 enum http_method {
     HTTP_OTHER = 0,
-    HTTP_GET = 1,
-    HTTP_HEAD = 2,
-    HTTP_PUT = 3,
-    HTTP_PATCH = 4,
-    HTTP_DELETE = 5,
-    HTTP_POST = 6,
+#define HTTP_METHOD_ENUM(e, v, name) e = v,
+    HTTP_METHOD_MAP(HTTP_METHOD_ENUM)
+#undef HTTP_METHOD_ENUM
 };
 
 struct config;
@@ -214,6 +222,14 @@ bool http_req_media_is(const char *value, const char *type);
 /* Parse a decimal u64 of 1 to 20 digits with nothing else around it.
  * Returns 0 or -1. Any thread. */
 int http_req_parse_u64(const char *s, size_t len, uint64_t *out);
+
+/* The enum http_method of method name @name (case-sensitive, as RFC 9110
+ * §9.1 says), HTTP_OTHER when it is none of ours. Any thread. */
+int http_req_method_parse(const char *name);
+
+/* The name of enum http_method @method ("GET"), "other" for HTTP_OTHER or
+ * a value out of the table. Returns a static string. Any thread. */
+const char *http_req_method_name(int method);
 
 /* Response */
 

@@ -10,21 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const method_names[] = {
-    [HTTP_GET] = "GET",     [HTTP_HEAD] = "HEAD",     [HTTP_PUT] = "PUT",
-    [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE", [HTTP_POST] = "POST",
-};
-
-int http_router_method(const char *name)
-{
-    for (int m = HTTP_GET; m <= HTTP_POST; m++) {
-        if (strcmp(name, method_names[m]) == 0) {
-            return m;
-        }
-    }
-    return HTTP_OTHER;
-}
-
 /* The tail of @url after the pattern of @r, or NULL when it does not
  * match. */
 static const char *match(const struct http_route *r, const char *url)
@@ -63,7 +48,7 @@ int http_router_route(struct http_req *req, const struct http_route *routes,
             return 0;
         }
         if (found == NULL || strcmp(found->pattern, routes[i].pattern) == 0) {
-            const char *name = method_names[routes[i].method];
+            const char *name = http_req_method_name(routes[i].method);
             int w = snprintf(allow + n, sizeof(allow) - n, "%s%s",
                              n > 0 ? ", " : "", name);
 

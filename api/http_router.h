@@ -37,10 +37,6 @@ struct http_route {
     http_handler_fn handler;
 };
 
-/* The enum http_method of method name @name (case-sensitive, as RFC 9110
- * §9.1 says), HTTP_OTHER when it is none of ours. Any thread. */
-int http_router_method(const char *name);
-
 /* Route @req by req->method and req->url among the @n @routes: sets
  * req->route, req->rest and req->op (the route's) and returns 0; or
  * returns BN_ENOTFOUND, or BN_EMETHOD after adding an Allow header to the

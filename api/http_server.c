@@ -38,6 +38,8 @@
 
 #include <microhttpd.h>
 
+#include "../src/addr.h"
+#include "../src/clock.h"
 #include "../src/cmd.h"
 #include "../src/log.h"
 #include "../src/mem.h"
@@ -88,14 +90,6 @@ struct http_server {
     struct http_wait *waits; /* suspended writes */
     bool stopping;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- suspended writes ------------------------------------------------ */
 
@@ -188,7 +182,9 @@ static bool redirect_to_leader(struct http_req *req)
         bn_errmsg_printf(errmsg,
                          "no leader is known right now (this node is a "
                          "%s); retry shortly",
-                         role == REPL_CANDIDATE ? "candidate" : "follower");
+                         repl_role_name(role == REPL_CANDIDATE
+                                            ? REPL_CANDIDATE
+                                            : REPL_FOLLOWER));
         http_problem_reply(req, BN_EUNAVAIL, errmsg);
         return true;
     }
@@ -363,11 +359,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         req->wait = NULL;
     }
     if (log_level >= BN_LOG_DEBUG) {
-        struct timespec ts;
-        int64_t us;
+        int64_t us = bn_clock_mono_us() - req->start_us;
 
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - req->start_us;
         log_set_req(req->id);
         log_debug("http",
                   "request method=%.16s path=%.512s status=%d "
@@ -533,7 +526,7 @@ static void start(struct http_server *srv, struct MHD_Connection *conn,
     int rc;
 
     req->method_name = arena_copy(req, method);
-    req->method = http_router_method(method);
+    req->method = http_req_method_parse(method);
     req->content_type = arena_copy(req, header(conn, "Content-Type"));
     req->if_none_match = arena_copy(req, header(conn, "If-None-Match"));
     req->if_match = arena_copy(req, header(conn, "If-Match"));
@@ -692,44 +685,24 @@ static unsigned bound_port(int fd)
 static int open_listener(const char *listen_on, bool *v6, unsigned *port,
                          char errmsg[BN_ERRMSG_SIZE])
 {
-    char host[256];
-    const char *colon;
-    const char *hs = listen_on;
-    size_t hlen;
+    struct addr a;
+    char port_s[8];
     struct addrinfo hints;
     struct addrinfo *ai = NULL;
-    uint64_t port_num;
     int fd;
     int one = 1;
     int rc;
 
-    colon = strrchr(listen_on, ':');
-    if (colon == NULL || colon[1] == '\0') {
-        bn_errmsg_printf(errmsg, "listen '%.100s': expected host:port",
-                         listen_on);
+    if (addr_parse(listen_on, &a, errmsg) != 0) {
+        bn_errmsg_wrapf(errmsg, "listen");
         return -1;
     }
-    if (http_req_parse_u64(colon + 1, strlen(colon + 1), &port_num) != 0 ||
-        port_num > 65535) {
-        bn_errmsg_printf(errmsg, "listen '%.100s': bad port", listen_on);
-        return -1;
-    }
-    hlen = (size_t)(colon - listen_on);
-    if (hlen >= 2 && hs[0] == '[' && hs[hlen - 1] == ']') {
-        hs++;
-        hlen -= 2;
-    }
-    if (hlen >= sizeof(host)) {
-        bn_errmsg_printf(errmsg, "listen '%.100s': host too long", listen_on);
-        return -1;
-    }
-    memcpy(host, hs, hlen);
-    host[hlen] = '\0';
+    (void)snprintf(port_s, sizeof(port_s), "%u", a.port);
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    rc = getaddrinfo(hlen > 0 ? host : NULL, colon + 1, &hints, &ai);
+    rc = getaddrinfo(a.host, port_s, &hints, &ai);
     if (rc != 0) {
         bn_errmsg_printf(errmsg, "listen '%.100s': %s", listen_on,
                          gai_strerror(rc));
@@ -832,17 +805,14 @@ unsigned http_server_port(const struct http_server *srv)
 static void drain(struct http_server *srv, int64_t deadline_ms)
 {
     (void)pthread_mutex_lock(&srv->mu);
-    while (srv->inflight > 0 && mono_ms() < deadline_ms) {
+    while (srv->inflight > 0 && bn_clock_mono_ms() < deadline_ms) {
         struct timespec ts;
-        int64_t left = deadline_ms - mono_ms();
+        int64_t left = deadline_ms - bn_clock_mono_ms();
 
         if (left > 50) {
             left = 50;
         }
-        (void)clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)left * 1000000;
-        ts.tv_sec += ts.tv_nsec / 1000000000;
-        ts.tv_nsec %= 1000000000;
+        ts = bn_clock_wall_after(left);
         (void)pthread_cond_timedwait(&srv->cond, &srv->mu, &ts);
     }
     (void)pthread_mutex_unlock(&srv->mu);
@@ -860,7 +830,7 @@ void http_server_stop(struct http_server *srv)
     srv->stopping = true;
     (void)pthread_mutex_unlock(&srv->mu);
     fd = MHD_quiesce_daemon(srv->d);
-    drain(srv, mono_ms() + (int64_t)srv->deps.cfg->request_timeout_ms);
+    drain(srv, bn_clock_mono_ms() + (int64_t)srv->deps.cfg->request_timeout_ms);
 
     /* Writes still waiting for raft: answer 503 so that no connection is
      * left suspended when the daemon stops. */
@@ -871,7 +841,7 @@ void http_server_stop(struct http_server *srv)
     left = srv->inflight;
     (void)pthread_mutex_unlock(&srv->mu);
     if (left > 0) {
-        drain(srv, mono_ms() + DRAIN_EXTRA_MS);
+        drain(srv, bn_clock_mono_ms() + DRAIN_EXTRA_MS);
     }
     MHD_stop_daemon(srv->d);
     if (fd != MHD_INVALID_SOCKET) {

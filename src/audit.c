@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mem.h"
 
@@ -160,14 +161,6 @@ char *audit_format(const struct audit_entry *e, int64_t now_ms, size_t *len)
     return buf;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void audit_log(const struct audit_entry *e)
 {
     int fd = atomic_load_explicit(&audit_fd, memory_order_relaxed);
@@ -179,7 +172,7 @@ void audit_log(const struct audit_entry *e)
     if (fd < 0) {
         return;
     }
-    now = now_ms();
+    now = bn_clock_wall_ms();
     line = audit_format(e, now, &len);
     /* One write: O_APPEND places the whole line at the end at once. A
      * regular file takes it whole (short writes only on a full disk). */

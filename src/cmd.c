@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "invariant.h"
 #include "mem.h"
 #include "path.h"
 
@@ -541,13 +542,13 @@ void *cmd_batch_encode(const struct cmd *const *cmds, size_t n,
         (want + CMD_BATCH_ALIGN - 1) & ~(size_t)(CMD_BATCH_ALIGN - 1);
     unsigned char *buf = alloc(padded);
     if (buf == NULL) {
-        abort(); /* out of memory: nothing sane to do */
+        bn_panic("out of memory encoding a batch of %zu bytes", padded);
     }
     w.p = buf;
     w.len = 0;
     w_batch(&w, cmds, n, hdr);
     if (NEVER(w.len != want)) {
-        abort();
+        bn_panic("a batch encoded to %zu bytes, then to %zu", want, w.len);
     }
     memset(buf + want, 0, padded - want);
     *len = padded;

@@ -28,6 +28,8 @@
 
 #include <ini.h>
 
+#include "addr.h"
+#include "invariant.h"
 #include "log.h"
 #include "mem.h"
 
@@ -253,36 +255,7 @@ static bool is_text(const struct config_option *o)
 /* host:port or [v6]:port, with a port from 1 to 65535. */
 static int check_addr(const char *value, char why[BN_ERRMSG_SIZE])
 {
-    return config_check_addr(value, why);
-}
-
-int config_check_addr(const char *value, char why[BN_ERRMSG_SIZE])
-{
-    const char *colon = strrchr(value, ':');
-    unsigned long port;
-    char *end;
-
-    if (colon == NULL || colon == value) {
-        bn_errmsg_printf(why, "'%.64s' is not host:port", value);
-        return BN_EINVAL;
-    }
-    if (value[0] == '[' && colon[-1] != ']') {
-        bn_errmsg_printf(why, "'%.64s' is not [v6]:port", value);
-        return BN_EINVAL;
-    }
-    if (value[0] != '[' && memchr(value, ':', (size_t)(colon - value))) {
-        bn_errmsg_printf(why, "'%.64s': write an IPv6 host as [v6]:port",
-                         value);
-        return BN_EINVAL;
-    }
-    errno = 0;
-    port =
-        colon[1] >= '0' && colon[1] <= '9' ? strtoul(colon + 1, &end, 10) : 0;
-    if (port == 0 || errno != 0 || *end != '\0' || port > 65535) {
-        bn_errmsg_printf(why, "'%.64s': the port must be 1 to 65535", value);
-        return BN_EINVAL;
-    }
-    return 0;
+    return addr_parse(value, NULL, why);
 }
 
 int config_parse_members(const char *spec, struct config_member **out,
@@ -618,11 +591,12 @@ static int on_pair(void *user, const char *section, const char *name,
     if (o->type == CONFIG_MEMBERS && ld->seen[i] != 0 && value != NULL &&
         section[0] != '\0' && strcmp(section, o->section) == 0) {
         /* A long members list may take several lines: they add up. */
-        char *joined;
         const char *old = str_value(ld->cfg, o);
+        size_t size = strlen(old) + strlen(value) + 3;
+        char *joined = bn_malloc(size);
 
-        joined = bn_malloc(strlen(old) + strlen(value) + 3);
-        (void)sprintf(joined, "%s%s%s", old, old[0] != '\0' ? ", " : "", value);
+        (void)snprintf(joined, size, "%s%s%s", old, old[0] != '\0' ? ", " : "",
+                       value);
         if (set_value(ld->cfg, o, joined, why) != 0) {
             load_fail(ld, "%s: %s", o->key, why);
             free(joined);
@@ -670,8 +644,7 @@ int config_load_file(struct config *cfg, const char *path,
     (void)fclose(ld.f);
     if (rc == -2) {
         /* libinih ran out of memory (only without INI_USE_STACK). */
-        log_error("config", "out of memory parsing %s", path);
-        abort();
+        bn_panic("out of memory parsing %s", path);
     }
     if (rc > 0 && (ld.err_line == 0 || rc < ld.err_line)) {
         bn_errmsg_printf(errmsg,

@@ -145,10 +145,6 @@ void config_print(const struct config *cfg, FILE *out);
  * Returns 0 or BN_EINVAL with the reason. */
 int config_check(const struct config *cfg, char errmsg[BN_ERRMSG_SIZE]);
 
-/* Check that @value is host:port or [v6]:port with a port from 1 to
- * 65535. Returns 0 or BN_EINVAL with the reason. Any thread. */
-int config_check_addr(const char *value, char why[BN_ERRMSG_SIZE]);
-
 /* Parse a members list: "ID HTTP RAFT" entries separated by commas, e.g.
  * "1 127.0.0.1:8420 127.0.0.1:8421, 2 127.0.0.1:8430 127.0.0.1:8431".
  * Ids are unique and nonzero, addresses host:port. On success *out is a

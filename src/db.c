@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "invariant.h"
 #include "mem.h"
 #include "mount.h"
 
@@ -156,7 +157,7 @@ static int map_rc(int rc)
     case SQLITE_NOTADB:
         return BN_ECORRUPT;
     case SQLITE_NOMEM:
-        abort(); /* out of memory is fatal (STYLE 4) */
+        bn_panic("sqlite: out of memory"); /* fatal (STYLE 4) */
     default:
         return BN_EIO;
     }

@@ -66,6 +66,18 @@ int bn_err_from_name(const char *name)
     return 0;
 }
 
+bool bn_err_apply_fatal(int rc)
+{
+    switch (rc) {
+#define BN_ERR_FATAL_CASE(e) case e:
+        BN_ERR_APPLY_FATAL(BN_ERR_FATAL_CASE)
+#undef BN_ERR_FATAL_CASE
+        return true;
+    default:
+        return false;
+    }
+}
+
 void bn_errmsg_wrapf(char errmsg[BN_ERRMSG_SIZE], const char *fmt, ...)
 {
     char prefix[BN_ERRMSG_SIZE];

@@ -14,6 +14,12 @@
 #ifndef BANYAN_SRC_ERRCODE_H
 #define BANYAN_SRC_ERRCODE_H
 
+/* ALWAYS/NEVER and bn_assert, which every module that reports errors
+ * uses, live in invariant.h. */
+#include "invariant.h"
+
+#include <stdbool.h>
+
 #define BN_ERRMSG_SIZE 256
 
 /* X(enum, value, name, http status, text) */
@@ -51,6 +57,18 @@ enum bn_err {
 #undef BN_ERR_ENUM
 };
 
+/* The codes that are fatal for a replica when apply meets them: the store
+ * failed, so the state of this node no longer follows the log, and the
+ * node must stop (fsm.c panics) instead of recording an outcome that
+ * another replica would not reach. Every other code is the deterministic
+ * outcome of a command. The one list: ns.c, fsm.c and the contract of
+ * ns_apply() read it from here. */
+#define BN_ERR_APPLY_FATAL(X)                                                  \
+    X(BN_EIO)                                                                  \
+    X(BN_ENOSPC)                                                               \
+    X(BN_ECORRUPT)                                                             \
+    X(BN_EBUSY)
+
 /* Number of codes in the table. */
 #define BN_ERR_COUNT 24
 
@@ -67,6 +85,9 @@ const char *bn_err_text(int rc);
 /* The code whose stable name is @name, or 0 when there is none. Any thread. */
 int bn_err_from_name(const char *name);
 
+/* Whether @rc is one of BN_ERR_APPLY_FATAL. Any thread. */
+bool bn_err_apply_fatal(int rc);
+
 /* Write "prefix: errmsg" into @errmsg in place, so each layer can wrap the
  * text of the layer below ("rename /a to /b: store: database is full").
  * Any thread. */
@@ -76,17 +97,5 @@ void bn_errmsg_wrapf(char errmsg[BN_ERRMSG_SIZE], const char *fmt, ...)
 /* Set @errmsg from a format. Any thread. */
 void bn_errmsg_printf(char errmsg[BN_ERRMSG_SIZE], const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* Defensive branches that cannot happen (SQLite's ALWAYS/NEVER): in
- * BN_DEBUG builds they assert, in others they evaluate to the condition so
- * the branch still protects a release build. */
-#ifdef BN_DEBUG
-#include <assert.h>
-#define ALWAYS(x) (assert(x), 1)
-#define NEVER(x)  (assert(!(x)), 0)
-#else
-#define ALWAYS(x) (x)
-#define NEVER(x)  (x)
-#endif
 
 #endif /* BANYAN_SRC_ERRCODE_H */

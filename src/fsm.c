@@ -12,7 +12,9 @@
 
 #include <raft.h>
 
+#include "clock.h"
 #include "db.h"
+#include "invariant.h"
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
@@ -46,20 +48,13 @@ struct fsm {
     struct mount_table *mounts; /* borrowed; NULL: no mounts */
 };
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 int fsm_flush(struct fsm *f, bool force, char errmsg[BN_ERRMSG_SIZE])
 {
     int rc;
 
     if (f->txn_entries == 0 ||
-        (!force && mono_ms() - f->txn_start_ms < FSM_GROUP_MS)) {
+        (!force &&
+         (uint64_t)bn_clock_mono_ms() - f->txn_start_ms < FSM_GROUP_MS)) {
         return 0;
     }
     rc = store_commit(f->st, false, errmsg);
@@ -106,12 +101,6 @@ static uint64_t get_u64(const unsigned char *p)
         v = (v << 8) | p[i];
     }
     return v;
-}
-
-static bool fatal(int rc)
-{
-    return rc == BN_EIO || rc == BN_ENOSPC || rc == BN_ECORRUPT ||
-           rc == BN_EBUSY;
 }
 
 /* OP_MOUNT: check the rules again (the table may have changed since the
@@ -315,7 +304,7 @@ static int apply_one(struct fsm *f, const struct cmd *c, int64_t now_ms,
         return rc;
     }
     rc = ns_apply(f->ns, c, now_ms, index, res);
-    if (fatal(rc)) {
+    if (bn_err_apply_fatal(rc)) {
         return rc;
     }
     memset(&rec, 0, sizeof(rec));
@@ -352,13 +341,13 @@ int fsm_apply_batch(struct fsm *f, const void *buf, size_t len, uint64_t index,
         goto out;
     }
     if (f->txn_entries == 0) {
-        f->txn_start_ms = mono_ms();
+        f->txn_start_ms = (uint64_t)bn_clock_mono_ms();
     }
     res = bn_calloc(hdr.count, sizeof(*res));
     for (uint32_t i = 0; i < hdr.count; i++) {
         res[i] = cmd_result_new();
         rc = apply_one(f, cmds[i], hdr.now_ms, index, res[i]);
-        if (fatal(rc)) {
+        if (bn_err_apply_fatal(rc)) {
             bn_errmsg_printf(errmsg, "apply entry %llu: %s",
                              (unsigned long long)index, res[i]->errmsg);
             for (uint32_t j = 0; j <= i; j++) {
@@ -407,8 +396,7 @@ static int fsm_apply_cb(struct raft_fsm *rf, const struct raft_buffer *buf,
     *result = NULL;
     if (rc != 0) {
         /* A replica that cannot apply a committed entry would diverge. */
-        log_error("fsm", "fatal: %s", errmsg);
-        abort();
+        bn_panic("fsm: fatal: %s", errmsg);
     }
     return 0;
 }
@@ -437,7 +425,7 @@ static int fsm_snapshot_cb(struct raft_fsm *rf, struct raft_buffer *bufs[],
     *bufs = raft_malloc(sizeof(**bufs));
     p = raft_calloc(1, len);
     if (*bufs == NULL || p == NULL) {
-        abort();
+        bn_panic("out of memory taking a snapshot of %zu bytes", len);
     }
     put_u32(p, SNAP_MAGIC2);
     put_u64(p + 8, store_applied(f->st));

@@ -15,6 +15,8 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
+#include "invariant.h"
 #include "mem.h"
 
 #define BODY_MAX       (1u << 20)
@@ -43,7 +45,7 @@ struct httpc *httpc_new(void)
 
     h->multi = curl_multi_init();
     if (h->multi == NULL) {
-        abort(); /* out of memory */
+        bn_panic("curl_multi_init: out of memory");
     }
     (void)curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 64L);
     return h;
@@ -85,7 +87,7 @@ static CURL *easy_new(const char *url, unsigned timeout_ms, struct body *b)
     CURL *e = curl_easy_init();
 
     if (e == NULL) {
-        abort();
+        bn_panic("curl_easy_init: out of memory");
     }
     (void)curl_easy_setopt(e, CURLOPT_URL, url);
     (void)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -116,21 +118,13 @@ static void finish(CURL *e, CURLcode cc, struct body *b)
     }
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void httpc_get_many(struct httpc *h, const char *const *urls, size_t n,
                     unsigned timeout_ms, httpc_enough_fn enough, void *arg,
                     struct httpc_result *out)
 {
     CURL **easy = bn_calloc(n > 0 ? n : 1, sizeof(*easy));
     struct body *bodies = bn_calloc(n > 0 ? n : 1, sizeof(*bodies));
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = bn_clock_mono_ms() + timeout_ms;
     size_t left = n;
     bool stop = false;
 
@@ -141,7 +135,7 @@ void httpc_get_many(struct httpc *h, const char *const *urls, size_t n,
         easy[i] = easy_new(urls[i], timeout_ms, &bodies[i]);
         (void)curl_multi_add_handle(h->multi, easy[i]);
     }
-    while (left > 0 && !stop && mono_ms() < deadline) {
+    while (left > 0 && !stop && bn_clock_mono_ms() < deadline) {
         int running = 0;
         int queued;
         CURLMsg *m;
@@ -166,7 +160,7 @@ void httpc_get_many(struct httpc *h, const char *const *urls, size_t n,
             }
         }
         if (left > 0 && !stop) {
-            int64_t wait = deadline - mono_ms();
+            int64_t wait = deadline - bn_clock_mono_ms();
 
             (void)curl_multi_poll(h->multi, NULL, 0,
                                   (int)(wait < POLL_SLICE_MS
@@ -236,7 +230,7 @@ int httpc_download(const char *url, const char *path, unsigned timeout_ms,
     }
     e = curl_easy_init();
     if (e == NULL) {
-        abort();
+        bn_panic("curl_easy_init: out of memory");
     }
     (void)curl_easy_setopt(e, CURLOPT_URL, url);
     (void)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

@@ -13,7 +13,9 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "invariant.h"
 #include "mem.h"
 
 struct stripe {
@@ -39,7 +41,7 @@ struct lock_pool *lock_pool_new(unsigned n_stripes)
     pool->bits = bits;
     void *mem = NULL;
     if (posix_memalign(&mem, 64, (size_t)n * sizeof(struct stripe)) != 0) {
-        abort();
+        bn_panic("lock: out of memory for %u stripes", n);
     }
     pool->stripes = mem;
     pthread_rwlockattr_t attr;
@@ -47,8 +49,10 @@ struct lock_pool *lock_pool_new(unsigned n_stripes)
     pthread_rwlockattr_setkind_np(&attr,
                                   PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     for (unsigned i = 0; i < n; i++) {
-        if (pthread_rwlock_init(&pool->stripes[i].rw, &attr) != 0) {
-            abort();
+        int rc = pthread_rwlock_init(&pool->stripes[i].rw, &attr);
+
+        if (rc != 0) {
+            bn_panic("lock: pthread_rwlock_init: %s", strerror(rc));
         }
     }
     pthread_rwlockattr_destroy(&attr);
@@ -77,17 +81,24 @@ unsigned lock_stripe(const struct lock_pool *pool, bn_ino ino)
                       (64 - pool->bits));
 }
 
+/* The C library refusing an operation on a stripe means a lock-order bug
+ * (EDEADLK: this thread holds it already) or a stripe that this thread does
+ * not hold (EPERM): the namespace can no longer be trusted. */
 static void rd_lock(struct lock_pool *pool, unsigned s)
 {
-    if (pthread_rwlock_rdlock(&pool->stripes[s].rw) != 0) {
-        abort();
+    int rc = pthread_rwlock_rdlock(&pool->stripes[s].rw);
+
+    if (rc != 0) {
+        bn_panic("lock: read-lock stripe %u: %s", s, strerror(rc));
     }
 }
 
 static void unlock(struct lock_pool *pool, unsigned s)
 {
-    if (pthread_rwlock_unlock(&pool->stripes[s].rw) != 0) {
-        abort();
+    int rc = pthread_rwlock_unlock(&pool->stripes[s].rw);
+
+    if (rc != 0) {
+        bn_panic("lock: unlock stripe %u: %s", s, strerror(rc));
     }
 }
 
@@ -111,7 +122,7 @@ int lock_cursor_step(struct lock_cursor *cur, bn_ino ino)
         return BN_EBUSY;
     }
     if (rc != 0) {
-        abort();
+        bn_panic("lock: try to read-lock stripe %u: %s", s, strerror(rc));
     }
     if (cur->held >= 0) {
         unlock(cur->pool, (unsigned)cur->held);
@@ -139,7 +150,7 @@ void lock_wr_many(struct lock_pool *pool, const bn_ino *inos, size_t n,
                   struct lock_wr_set *set)
 {
     if (n > LOCK_WR_MAX) {
-        abort();
+        bn_panic("lock: %zu inodes to write-lock, at most %d", n, LOCK_WR_MAX);
     }
     set->n = 0;
     for (size_t i = 0; i < n; i++) {
@@ -164,8 +175,11 @@ void lock_wr_many(struct lock_pool *pool, const bn_ino *inos, size_t n,
         set->n++;
     }
     for (size_t i = 0; i < set->n; i++) {
-        if (pthread_rwlock_wrlock(&pool->stripes[set->stripes[i]].rw) != 0) {
-            abort();
+        unsigned s = set->stripes[i];
+        int rc = pthread_rwlock_wrlock(&pool->stripes[s].rw);
+
+        if (rc != 0) {
+            bn_panic("lock: write-lock stripe %u: %s", s, strerror(rc));
         }
     }
 }

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define LINE_MAX_BYTES PIPE_BUF
 #define TAIL           "...\"}\n" /* what a cut line ends with */
 
@@ -191,7 +193,6 @@ void log__write(int lvl, const char *sub, const char *fmt, ...)
     size_t off = 0;
     size_t mlen = 0;
     bool whole;
-    struct timespec ts;
     char date[LOG_TIME_SIZE];
     int saved = errno;
     int n;
@@ -205,8 +206,7 @@ void log__write(int lvl, const char *sub, const char *fmt, ...)
     }
     whole = n >= 0 && (size_t)n < sizeof(msg);
 
-    (void)clock_gettime(CLOCK_REALTIME, &ts);
-    log_time(ts.tv_sec * 1000 + ts.tv_nsec / 1000000, date);
+    log_time(bn_clock_wall_ms(), date);
     (void)snprintf(head, sizeof(head),
                    "{\"ts\":\"%s\",\"level\":\"%s\",\"sub\":\"", date,
                    log_level_name(lvl));

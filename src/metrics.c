@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "mem.h"
 
@@ -233,12 +234,10 @@ void metrics_raft_observe(uint64_t term, uint64_t leader_id)
 
 void metrics_mark_start(void)
 {
-    struct timespec ts;
     int64_t expected = 0;
 
-    (void)clock_gettime(CLOCK_REALTIME, &ts);
-    (void)atomic_compare_exchange_strong(
-        &start_ms, &expected, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    (void)atomic_compare_exchange_strong(&start_ms, &expected,
+                                         bn_clock_wall_ms());
 }
 
 /* ---- the exposition writer ---------------------------------------------- */

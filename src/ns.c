@@ -396,10 +396,11 @@ static int resolve(struct ns *ns, const struct path *p, struct resolved *r,
     return 0;
 }
 
+/* A store failure keeps the store's text: it is fatal for the replica
+ * (BN_ERR_APPLY_FATAL) or internal, and names no path. */
 static bool is_store_error(int rc)
 {
-    return rc == BN_EIO || rc == BN_ENOSPC || rc == BN_ECORRUPT ||
-           rc == BN_EBUSY || rc == BN_EINTERNAL;
+    return bn_err_apply_fatal(rc) || rc == BN_EINTERNAL;
 }
 
 static int check_match(const struct cmd *c, const struct inode *ino,

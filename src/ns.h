@@ -78,7 +78,7 @@ void ns_page_clear(struct ns_page *page);
  * (which must be zeroed). The outcome is deterministic: every replica that
  * applies the same commands in the same order reaches the same state and
  * results. A command that fails changes nothing. Returns res->rc, except a
- * store failure (BN_EIO, BN_ENOSPC, BN_ECORRUPT), which the caller must
+ * store failure (bn_err_apply_fatal(), errcode.h), which the caller must
  * treat as fatal for the replica. Apply thread only. */
 int ns_apply(struct ns *ns, const struct cmd *c, int64_t now_ms, uint64_t index,
              struct cmd_result *res);

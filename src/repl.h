@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -58,20 +59,30 @@ struct repl_options {
     unsigned request_timeout_ms;
 };
 
-/* Role of this node as raft sees it. */
-enum repl_role {
-    REPL_UNAVAILABLE = 0,
-    REPL_FOLLOWER = 1,
-    REPL_CANDIDATE = 2,
-    REPL_LEADER = 3,
-};
+/* Role of this node as raft sees it: X(enum, value, name). The names are
+ * the API's ("state" of GET /api/v1/cluster, /readyz). */
+#define REPL_ROLE_MAP(X)                                                       \
+    X(REPL_UNAVAILABLE, 0, "unavailable")                                      \
+    X(REPL_FOLLOWER, 1, "follower")                                            \
+    X(REPL_CANDIDATE, 2, "candidate")                                          \
+    X(REPL_LEADER, 3, "leader")
 
-/* A node's role in the raft configuration. */
-enum repl_member_role {
-    REPL_VOTER = 0,   /* RAFT_VOTER */
-    REPL_STANDBY = 1, /* RAFT_STANDBY: replicates, does not vote */
-    REPL_SPARE = 2,   /* RAFT_SPARE: neither */
+/* A node's role in the raft configuration: X(enum, value, name). VOTER is
+ * RAFT_VOTER; STANDBY is RAFT_STANDBY (replicates, does not vote); SPARE
+ * is RAFT_SPARE (neither). The names are the API's ("role" of a node). */
+#define REPL_MEMBER_ROLE_MAP(X)                                                \
+    X(REPL_VOTER, 0, "voter")                                                  \
+    X(REPL_STANDBY, 1, "standby")                                              \
+    X(REPL_SPARE, 2, "spare")
+
+#define REPL_ROLE_ENUM(e, v, name) e = v,
+enum repl_role {
+    REPL_ROLE_MAP(REPL_ROLE_ENUM)
 };
+enum repl_member_role {
+    REPL_MEMBER_ROLE_MAP(REPL_ROLE_ENUM)
+};
+#undef REPL_ROLE_ENUM
 
 #define REPL_SERVERS_MAX 16
 
@@ -210,5 +221,49 @@ bool repl_node_http(struct repl *r, uint64_t id, char out[CONFIG_ADDR_MAX + 1]);
 
 /* Confirmation rounds run and reads they served (readidx_stats). */
 void repl_read_stats(struct repl *r, uint64_t *rounds, uint64_t *reads);
+
+/* ---- names of roles ------------------------------------------------------ */
+
+/* The name of enum repl_role @role ("leader"); "unavailable" for a value
+ * out of the table. Any thread. */
+static inline const char *repl_role_name(int role)
+{
+    switch (role) {
+#define REPL_ROLE_CASE(e, v, name)                                             \
+    case e:                                                                    \
+        return name;
+        REPL_ROLE_MAP(REPL_ROLE_CASE)
+#undef REPL_ROLE_CASE
+    default:
+        return "unavailable";
+    }
+}
+
+/* The name of enum repl_member_role @role ("voter"); "unknown" for a value
+ * out of the table. Any thread. */
+static inline const char *repl_member_role_name(int role)
+{
+    switch (role) {
+#define REPL_ROLE_CASE(e, v, name)                                             \
+    case e:                                                                    \
+        return name;
+        REPL_MEMBER_ROLE_MAP(REPL_ROLE_CASE)
+#undef REPL_ROLE_CASE
+    default:
+        return "unknown";
+    }
+}
+
+/* The enum repl_member_role named @name, or -1 when none is. Any thread. */
+static inline int repl_member_role_parse(const char *name)
+{
+#define REPL_ROLE_CMP(e, v, s)                                                 \
+    if (strcmp(name, s) == 0) {                                                \
+        return e;                                                              \
+    }
+    REPL_MEMBER_ROLE_MAP(REPL_ROLE_CMP)
+#undef REPL_ROLE_CMP
+    return -1;
+}
 
 #endif /* BANYAN_SRC_REPL_H */

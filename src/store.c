@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "db.h"
+#include "invariant.h"
 #include "log.h"
 #include "mem.h"
 
@@ -71,8 +73,7 @@ static void *checkpointer_main(void *arg)
         struct timespec until;
 
         if (!st->ck_wanted) {
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += CHECKPOINT_IDLE_S;
+            until = bn_clock_wall_after(CHECKPOINT_IDLE_S * 1000);
             (void)pthread_cond_timedwait(&st->ck_cv, &st->ck_mu, &until);
             if (st->ck_stop) {
                 break;
@@ -933,8 +934,8 @@ int store_replace(struct store *st, const char *src,
         rc = BN_EIO;
     }
     if (open_conns(st, errmsg) != 0) {
-        log_error("store", "reopen after replace: %s", errmsg);
-        abort(); /* the node cannot go on without its store */
+        /* The node cannot go on without its store. */
+        bn_panic("store: reopen after replace: %s", errmsg);
     }
     return rc;
 }

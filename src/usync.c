@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "inode.h"
 #include "mem.h"
@@ -186,14 +187,6 @@ static pthread_mutex_t recent_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct slot recent[RECENT_SLOTS];
 static struct slot listed[RECENT_SLOTS];
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint64_t hash_str(const char *s, uint64_t seed)
 {
     uint64_t h = 1469598103934665603ULL ^ seed; /* FNV-1a */
@@ -209,7 +202,7 @@ static uint64_t hash_str(const char *s, uint64_t seed)
 static bool seen(struct slot *table, uint64_t h, int64_t interval_ms)
 {
     size_t i = (size_t)(h % RECENT_SLOTS);
-    int64_t now = mono_ms();
+    int64_t now = bn_clock_mono_ms();
     bool fresh;
 
     pthread_mutex_lock(&recent_mu);

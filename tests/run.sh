@@ -5,10 +5,12 @@
 # daemon).
 #
 #   tests/run.sh                 everything: unit, stress, lint, e2e
-#   tests/run.sh unit            the cmocka unit tests (build/asan)
+#   tests/run.sh unit            the cmocka unit tests (build/asan), those
+#                                that make print-unit-tests lists
 #   tests/run.sh stress          the stress test under ASan and TSan
 #   tests/run.sh lint            the OpenAPI lint and the C lint (make
-#                                lint-openapi, make lint-c)
+#                                lint-openapi, make lint-c: clang-format,
+#                                cppcheck and the checks of STYLE.md)
 #   tests/run.sh e2e [NAME...]   the end-to-end suites tests/e2e/NAME.sh
 #                                (all of them when no NAME is given)
 #
@@ -31,9 +33,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-UNIT_TESTS=(test_errcode test_path test_config test_lock test_inode test_cmd
-    test_store test_fsm test_ttl test_datadir test_codec test_lincheck
-    test_metrics test_ufs test_usync)
+# The unit tests are listed once, in the Makefile's UNIT_TESTS.
+UNIT_TESTS=()
 ASAN_DIR=build/asan
 TSAN_DIR=build/tsan
 RELEASE_DIR=build/release
@@ -102,7 +103,15 @@ run_bounded() {
 # ---- unit tests ---------------------------------------------------------------
 
 run_unit() {
-    local t bin out passed failed line names
+    local t bin out passed failed line names list
+    if ! list=$(make -s --no-print-directory -C "$ROOT" print-unit-tests) ||
+        [[ -z "$list" ]]; then
+        echo "run.sh: make print-unit-tests gave no list of unit tests"
+        FAIL=$((FAIL + 1))
+        summary "unit: FAILED (no list from make print-unit-tests)"
+        return
+    fi
+    read -r -a UNIT_TESTS <<<"$list"
     for t in "${UNIT_TESTS[@]}"; do
         bin=$ASAN_DIR/tests/unit/$t
         banner "unit: $t (ASan+UBSan)"
@@ -190,7 +199,7 @@ run_lint() {
         FAIL=$((FAIL + 1))
         summary "lint openapi: FAILED, exit $RC$([[ $RC == 124 ]] && echo ' (timed out)')"
     fi
-    banner "lint: C sources (make lint-c: clang-format, cppcheck)"
+    banner "lint: C sources (make lint-c: banned calls, foreign headers, headers alone, symbols, clang-format, cppcheck)"
     run_bounded "$LINT_TIMEOUT" "$WORK/lint-c.out" make --no-print-directory lint-c
     if [[ "$RC" == 0 ]]; then
         PASS=$((PASS + 1))
@@ -307,7 +316,7 @@ stress) run_stress ;;
 lint) run_lint ;;
 e2e) run_e2e "$@" ;;
 -h | --help)
-    sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 *)

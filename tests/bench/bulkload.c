@@ -30,8 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "clock.h"
 #include "inode.h"
 #include "store.h"
 
@@ -54,18 +54,7 @@ struct loader {
 
 static double now_s(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (double)bn_clock_mono_us() / 1e6;
 }
 
 /* A new inode with the defaults of the API (mode 0755/0644, owner and group
@@ -246,7 +235,7 @@ int main(int argc, char **argv)
         return 1;
     }
     memset(&ld, 0, sizeof(ld));
-    ld.now_ms = wall_ms();
+    ld.now_ms = bn_clock_wall_ms();
     opts.path = path;
     opts.cache_bytes = BULK_CACHE_BYTES;
     opts.readers = 1;

@@ -1,13 +1,14 @@
 # tests/lin/lin.mk: the linearizability tools of the cluster test (see
-# tests/lin/README.md), as a fragment of the top Makefile. Include it after
-# the unit_test macro and the unit test rules, and before the rule of
-# test-unit-bins, which expands $(UNIT_BINS):
+# tests/lin/README.md), as a fragment of the top Makefile, which includes
+# it after its unit test rules:
 #
 #   include tests/lin/lin.mk
 #
 #   $(BUILD)/lincheck  checks a JSON-lines history (jansson)
 #   $(BUILD)/histgen   records one from a running cluster (libcurl, jansson)
-#   test_lincheck      the checker's unit test, built like the others
+#   test_lincheck      the checker's unit test, listed in the Makefile's
+#                      UNIT_TESTS like the others; it also links the
+#                      checker (the prerequisite line below)
 #
 # `make lin-bins` builds the two tools in the current MODE.
 
@@ -18,9 +19,6 @@ LIN_JSON_LIBS := $(or $(shell pkg-config --libs jansson 2>/dev/null),-ljansson)
 LINCHECK := $(BUILD)/lincheck
 HISTGEN := $(BUILD)/histgen
 LIN_BINS := $(LINCHECK) $(HISTGEN)
-
-UNIT_TESTS += test_lincheck
-UNIT_BINS += $(BUILD)/tests/unit/test_lincheck
 
 .PHONY: lin-bins
 lin-bins: $(LIN_BINS)
@@ -35,4 +33,4 @@ $(HISTGEN): $(BUILD)/tests/lin/histgen.o
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIN_CURL_LIBS) $(LIN_JSON_LIBS)
 
-$(eval $(call unit_test,test_lincheck,$(BUILD)/tests/lin/lincheck.o))
+$(BUILD)/tests/unit/test_lincheck: $(BUILD)/tests/lin/lincheck.o

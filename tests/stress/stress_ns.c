@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fsm.h"
 #include "mem.h"
 #include "ns_fixture.h"
@@ -151,13 +152,7 @@ static void *apply_main(void *arg)
             }
             /* As repl's flush timer does: an idle open transaction
              * commits after FSM_GROUP_MS. */
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += FSM_GROUP_MS * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+            struct timespec until = bn_clock_wall_after(FSM_GROUP_MS);
             if (pthread_cond_timedwait(&q_cv, &q_mu, &until) != 0 &&
                 fsm_flush(f, true, errmsg) != 0) {
                 (void)fprintf(stderr, "stress: commit: %s\n", errmsg);

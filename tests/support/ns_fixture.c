@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fsm.h"
+#include "invariant.h"
 #include "mem.h"
 #include "path.h"
 
@@ -29,8 +30,7 @@ void fixture_open(struct ns_fixture *fx, uint64_t cache_bytes)
     so.cache_bytes = cache_bytes;
     so.readers = 4;
     if (store_open(&fx->st, &so, errmsg) != 0) {
-        (void)fprintf(stderr, "fixture: %s\n", errmsg);
-        abort();
+        bn_panic("fixture: %s", errmsg);
     }
     fx->ns = ns_new(fx->st, 1024);
     assert(fx->ns != NULL);
@@ -48,8 +48,7 @@ void fixture_reopen(struct ns_fixture *fx, uint64_t cache_bytes)
     so.cache_bytes = cache_bytes;
     so.readers = 4;
     if (store_open(&fx->st, &so, errmsg) != 0) {
-        (void)fprintf(stderr, "fixture: %s\n", errmsg);
-        abort();
+        bn_panic("fixture: %s", errmsg);
     }
     fx->ns = ns_new(fx->st, 1024);
     assert(fx->ns != NULL);
@@ -98,8 +97,7 @@ int fixture_apply(struct ns_fixture *fx, struct cmd *c, int64_t now_ms,
 
     rc = fsm_apply_batch(f, buf, len, ++fx->index, errmsg);
     if (rc != 0) {
-        (void)fprintf(stderr, "fixture: apply: %s\n", errmsg);
-        abort();
+        bn_panic("fixture: apply: %s", errmsg);
     }
     free(buf);
     fsm_free(f);

@@ -217,6 +217,22 @@ static void test_errcode_errmsg_wrap(void **state)
     assert_memory_equal(errmsg, "prefix: x", 9);
 }
 
+/* The apply-fatal list holds the store failures and no outcome of a
+ * command. */
+static void test_errcode_apply_fatal(void **state)
+{
+    (void)state;
+    assert_true(bn_err_apply_fatal(BN_EIO));
+    assert_true(bn_err_apply_fatal(BN_ENOSPC));
+    assert_true(bn_err_apply_fatal(BN_ECORRUPT));
+    assert_true(bn_err_apply_fatal(BN_EBUSY));
+    assert_false(bn_err_apply_fatal(0));
+    assert_false(bn_err_apply_fatal(BN_ENOTFOUND));
+    assert_false(bn_err_apply_fatal(BN_EEXIST));
+    assert_false(bn_err_apply_fatal(BN_EINTERNAL));
+    assert_false(bn_err_apply_fatal(BN_EPRECOND));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_errcode_lookups),
         cmocka_unit_test(test_errcode_unknown),
         cmocka_unit_test(test_errcode_errmsg_wrap),
+        cmocka_unit_test(test_errcode_apply_fatal),
     };
 
     return cmocka_run_group_tests_name("errcode", tests, NULL, NULL);

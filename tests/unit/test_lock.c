@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "lock.h"
 
 /* Two ids whose stripes differ from each other and from the root's. */
@@ -175,9 +176,7 @@ static void *reader_main(void *arg)
 
 static int wait_done(struct reader *r, int seconds)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += seconds;
+    struct timespec until = bn_clock_wall_after((int64_t)seconds * 1000);
     pthread_mutex_lock(&r->mu);
     while (!r->done) {
         if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0) {

@@ -143,7 +143,7 @@ static int gen_page(void *arg, const char *after, size_t limit,
                     char errmsg[BN_ERRMSG_SIZE])
 {
     struct gen *g = arg;
-    unsigned i = after != NULL ? (unsigned)atoi(after + 1) + 1 : 0;
+    unsigned i = after != NULL ? (unsigned)strtoul(after + 1, NULL, 10) + 1 : 0;
 
     (void)errmsg;
     *out = bn_calloc(limit, sizeof(**out));

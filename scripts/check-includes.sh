@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+#
+# check-includes: each foreign library's header appears only in the module
+# that wraps it (STYLE.md §0.2 and §1): the rest of banyan calls that
+# module, so a library can be changed or faked in one place.
+#
+#   scripts/check-includes.sh   (from anywhere; reads src/ and api/)
+#
+# A table row: the header, then the files that may include it (shell
+# patterns, relative to the repository). Parts of a split module match by
+# pattern (repl_*.c, codec_*.c). Adding a library? Add its row.
+#
+# SPDX-License-Identifier: MIT
+
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+RULES=(
+    "microhttpd.h api/http_server.c"
+    "jansson.h api/codec.c api/codec_*.c api/codec_*.h"
+    "sqlite3.h src/db.c src/db_*.c"
+    "raft.h src/fsm.c src/repl.c src/repl_*.c src/repl_*.h"
+    "raft/uv.h src/repl.c src/repl_*.c src/repl_*.h"
+    "raft/fixture.h"
+    "uv.h src/repl.c src/repl_*.c src/repl_*.h"
+    "ini.h src/config.c"
+    "curl/curl.h src/httpc.c"
+    "systemd/sd-daemon.h src/notify.c"
+)
+
+bad=0
+for rule in "${RULES[@]}"; do
+    read -r -a words <<<"$rule"
+    header=${words[0]}
+    allowed=("${words[@]:1}")
+    while IFS=: read -r file line _; do
+        ok=false
+        for pat in "${allowed[@]}"; do
+            # shellcheck disable=SC2053 # a pattern on purpose
+            if [[ "$file" == $pat ]]; then
+                ok=true
+                break
+            fi
+        done
+        if ! $ok; then
+            echo "check-includes: $file:$line includes <$header>, which only" \
+                "${allowed[*]:-no file in src/ or api/} may include"
+            bad=$((bad + 1))
+        fi
+    done < <(grep -nE "^[[:space:]]*#[[:space:]]*include[[:space:]]*<$header>" \
+        src/*.[ch] api/*.[ch] 2>/dev/null || true)
+done
+if ((bad > 0)); then
+    echo "check-includes: $bad include(s) of a foreign header outside its module"
+    exit 1
+fi
+echo "check-includes: ok"

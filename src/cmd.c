@@ -555,15 +555,63 @@ void *cmd_batch_encode(const struct cmd *const *cmds, size_t n,
     return buf;
 }
 
+/* A namespace op in the layout of format 1, without its Idempotency-Key:
+ * what cmd_fingerprint() hashes, so that the fingerprints kept with the
+ * outcomes of Idempotency-Keys stay what format 1 nodes computed. */
+static void w_cmd_v1_image(struct wbuf *w, const struct cmd *c)
+{
+    static const struct op_attr none = {.ttl_ms = -1};
+    const struct op_attr *a = &none;
+
+    if (c->op == OP_CREATE) {
+        a = &c->u.create.attr;
+    } else if (c->op == OP_SETATTR) {
+        a = &c->u.setattr;
+    }
+    w_u8(w, (unsigned)c->op);
+    w_u8(w, c->op == OP_CREATE ? (unsigned)c->u.create.type : 0);
+    w_u32(w, c->flags & ~CMD_F_IDEM_KEY);
+    w_str(w, c->path);
+    w_str(w, c->op == OP_RENAME ? c->u.rename.to : NULL);
+    w_u32(w, a->mode);
+    w_str(w, a->owner);
+    w_str(w, a->group);
+    w_u64(w, a->size);
+    w_u64(w, a->block_size);
+    w_u64(w, (uint64_t)a->mtime_ms);
+    w_u64(w, (uint64_t)a->ttl_ms);
+    w_u8(w, (unsigned)a->ttl_action);
+    w_u8(w, a->pinned ? 1 : 0);
+    w_u64(w, c->match_id);
+    w_u64(w, c->match_version);
+    w_u32(w, (uint32_t)a->n_xattrs);
+    for (size_t i = 0; i < a->n_xattrs; i++) {
+        w_str(w, a->xattrs[i].key);
+        w_str(w, a->xattrs[i].value);
+    }
+}
+
+/* What a fingerprint hashes: a namespace op of format 1 in that layout,
+ * any other op in the current one. */
+static void w_fingerprinted(struct wbuf *w, const struct cmd *c)
+{
+    if (c->op == OP_CREATE || c->op == OP_SETATTR || c->op == OP_DELETE ||
+        c->op == OP_RENAME) {
+        w_cmd_v1_image(w, c);
+    } else {
+        w_cmd_body(w, c, false);
+    }
+}
+
 uint64_t cmd_fingerprint(const struct cmd *c)
 {
     struct wbuf w = {NULL, 0};
     uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
 
-    w_cmd_body(&w, c, false);
+    w_fingerprinted(&w, c);
     w.p = bn_malloc(w.len > 0 ? w.len : 1);
     w.len = 0;
-    w_cmd_body(&w, c, false);
+    w_fingerprinted(&w, c);
     for (size_t i = 0; i < w.len; i++) {
         h = (h ^ w.p[i]) * 0x100000001b3ULL;
     }

@@ -135,7 +135,9 @@ bool cmd_op_is_ns(int op);
 
 /* A 64-bit fingerprint of what @c asks for, without its Idempotency-Key:
  * two requests with the same key and different fingerprints are not
- * retries of one another. Any thread. */
+ * retries of one another. A namespace op hashes its format 1 layout, so
+ * the fingerprints kept with the outcomes of keys did not change with the
+ * format. Any thread. */
 uint64_t cmd_fingerprint(const struct cmd *c);
 
 #endif /* BANYAN_SRC_CMD_H */

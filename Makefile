@@ -63,8 +63,11 @@ CORE_SRCS := \
 	src/fsm.c \
 	src/ttl.c \
 	src/httpc.c \
-	src/readidx.c \
 	src/repl.c \
+	src/repl_members.c \
+	src/repl_lease.c \
+	src/repl_tcp.c \
+	src/repl_chores.c \
 	src/metrics.c \
 	src/audit.c \
 	src/ufs.c \

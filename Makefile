@@ -115,7 +115,8 @@ UNIT_TESTS := \
 	test_lincheck \
 	test_metrics \
 	test_ufs \
-	test_usync
+	test_usync \
+	test_lease
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)

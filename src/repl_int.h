@@ -85,6 +85,7 @@ struct repl_lease {
     _Atomic int64_t until_us;
     _Atomic uint64_t lease_term;
     _Atomic int64_t read_us; /* last read served under the lease */
+    _Atomic int64_t span_us; /* of the last lease granted */
     _Atomic bool off;
     _Atomic int64_t vote_block_until_us;
     _Atomic int votes_in_progress;   /* RequestVote being handled */
@@ -136,7 +137,7 @@ void repl__lease_extend(struct repl_lease *l, uint64_t term,
  * read, for repl__lease_wanted(). */
 bool repl__lease_holds(struct repl_lease *l, uint64_t term, int64_t now_us);
 
-/* Whether reads use the lease and it is halfway through. */
+/* Whether reads use the lease and it is halfway through the last span. */
 bool repl__lease_wanted(struct repl_lease *l, int64_t now_us);
 
 /* A leadership transfer: no lease reads until repl__lease_resume(). */

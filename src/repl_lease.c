@@ -97,6 +97,7 @@ void repl__lease_extend(struct repl_lease *l, uint64_t term,
         atomic_store(&l->until_us, 0);
         atomic_store(&l->lease_term, term);
     }
+    atomic_store(&l->span_us, repl__lease_span_us(granted_ms));
     if (until > atomic_load(&l->until_us)) {
         atomic_store(&l->until_us, until);
     }
@@ -115,7 +116,7 @@ bool repl__lease_holds(struct repl_lease *l, uint64_t term, int64_t now_us)
 
 bool repl__lease_wanted(struct repl_lease *l, int64_t now_us)
 {
-    int64_t span = repl__lease_span_us(l->election_timeout_ms);
+    int64_t span = atomic_load(&l->span_us);
 
     /* Renew while reads use the lease, before they would have to wait. */
     return !atomic_load(&l->off) &&

@@ -116,7 +116,8 @@ UNIT_TESTS := \
 	test_metrics \
 	test_ufs \
 	test_usync \
-	test_lease
+	test_lease \
+	test_repl_tcp
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)

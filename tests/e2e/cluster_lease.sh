@@ -122,6 +122,20 @@ done
 expect_status "a linearizable read on the leader" 200 \
     "$(url "$L")/api/v1/paths/p/before"
 
+# The follower's side of a round, by hand.
+F=$((L % 3 + 1))
+T=$(curl -s "$(url "$F")/api/v1/cluster/term" | jq -r .term)
+expect_status "a round's request to follower $F" 200 \
+    "$(url "$F")/api/v1/cluster/term?term=$T&lease_ms=60000"
+check "grants a lease clamped to its election timeout (500 ms)" \
+    jq -e --argjson t "$T" '.term == $t and .lease_ms == 500' "$LAST_BODY"
+expect_status "a round of another term" 200 \
+    "$(url "$F")/api/v1/cluster/term?term=$((T + 7))&lease_ms=500"
+check "is answered with the follower's term and no lease" \
+    jq -e --argjson t "$T" '.term == $t and .lease_ms == 0' "$LAST_BODY"
+expect_code "a lease that is not a number" 400 invalid_argument \
+    "$(url "$F")/api/v1/cluster/term?term=$T&lease_ms=soon"
+
 ACKED=$E2E_TMP/acked    # names the new leader acknowledged, in order
 READS=$E2E_TMP/reads    # "code name" of each read at the old leader
 : >"$ACKED"

@@ -117,7 +117,8 @@ UNIT_TESTS := \
 	test_ufs \
 	test_usync \
 	test_lease \
-	test_repl_tcp
+	test_repl_tcp \
+	test_repl
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)

@@ -753,8 +753,8 @@ uint64_t repl_leading_term(struct repl *r)
     return term != 0 && term == repl__lease_term(&r->lease) ? term : 0;
 }
 
-size_t repl_voter_peers(struct repl *r, char (*http)[CONFIG_ADDR_MAX + 1],
-                        size_t max, unsigned *need)
+size_t repl__voter_peers(struct repl *r, char (*http)[CONFIG_ADDR_MAX + 1],
+                         size_t max, unsigned *need)
 {
     size_t n = 0;
     unsigned voters = 0;

@@ -168,12 +168,6 @@ uint64_t repl_current_term(struct repl *r);
  * thread. */
 uint64_t repl_leading_term(struct repl *r);
 
-/* The HTTP addresses of the voters other than this node into @http (at
- * most @max), and in *need how many of them must confirm a round for a
- * majority with this node. Returns their count. Any thread. */
-size_t repl_voter_peers(struct repl *r, char (*http)[CONFIG_ADDR_MAX + 1],
-                        size_t max, unsigned *need);
-
 /* Whether a linearizable read may be served at once: this node is the
  * ready leader and the only voter, or holds a read lease. Any thread. */
 bool repl_read_local(struct repl *r);
@@ -189,9 +183,6 @@ bool repl_read_local(struct repl *r);
  * Leases stop while a leadership transfer runs; a node starting up keeps
  * out of elections for one election timeout, the longest lease it grants,
  * since it may have granted one before a crash. */
-
-/* The lease a leader asks for, in milliseconds (election_timeout_ms). */
-unsigned repl_lease_ms(struct repl *r);
 
 /* Follower side: when @term is this node's current term, grant a lease of
  * @ms clamped to this node's election timeout: no vote for another

@@ -263,6 +263,12 @@ int64_t repl__mono_us(void);
 /* A new result with rc BN_EUNAVAIL and @why. */
 struct cmd_result *repl__unavailable(const char *why);
 
+/* The HTTP addresses of the voters other than this node into @http (at
+ * most @max), and in *need how many of them must confirm a round for a
+ * majority with this node. Returns their count. Any thread. */
+size_t repl__voter_peers(struct repl *r, char (*http)[CONFIG_ADDR_MAX + 1],
+                         size_t max, unsigned *need);
+
 /* ---- membership and the node directory (repl_members.c) -------------- */
 
 /* The initial members, then the node table (loop thread, or startup). */

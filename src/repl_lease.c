@@ -366,7 +366,7 @@ static void run_round(struct repl_reads *rd, struct rwait *w)
         answer(w, BN_EUNAVAIL, "this node is not the leader");
         return;
     }
-    n = repl_voter_peers(r, http, PEERS_MAX, &ro.need);
+    n = repl__voter_peers(r, http, PEERS_MAX, &ro.need);
     t0 = repl__mono_us();
     atomic_fetch_add(&rd->rounds, 1);
     if (ro.need > 0) {
@@ -497,11 +497,6 @@ bool repl_read_local(struct repl *r)
     }
     pthread_mutex_unlock(&r->mu);
     return alone;
-}
-
-unsigned repl_lease_ms(struct repl *r)
-{
-    return repl__lease_ask_ms(&r->lease);
 }
 
 uint64_t repl_grant_lease(struct repl *r, uint64_t term, unsigned ms,

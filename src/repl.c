@@ -13,7 +13,6 @@
  */
 #include "repl.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,14 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include <raft.h>
 #include <raft/uv.h>
 #include <uv.h>
 
+#include "clock.h"
 #include "datadir.h"
 #include "fsm.h"
+#include "invariant.h"
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
@@ -44,34 +44,10 @@
  * of either (README, Performance). */
 #define INFLIGHT_MAX 4
 
-uint64_t repl__now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-int64_t repl__mono_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-uint64_t repl__mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int64_t mono_clock(void *arg)
 {
     (void)arg;
-    return repl__mono_us();
+    return bn_clock_mono_us();
 }
 
 struct cmd_result *repl__unavailable(const char *why)
@@ -127,8 +103,8 @@ static void flush_cb(uv_timer_t *t)
     char errmsg[BN_ERRMSG_SIZE] = "";
 
     if (fsm_flush(r->fsm, true, errmsg) != 0) {
-        log_error("repl", "store commit: %s", errmsg);
-        abort(); /* the store can no longer follow the log */
+        /* The store can no longer follow the log. */
+        bn_panic("repl: store commit: %s", errmsg);
     }
 }
 
@@ -172,7 +148,7 @@ static void apply_cb(struct raft_apply *req, int status, void *result)
     struct repl *r = b->r;
 
     (void)result;
-    assert(r->inflight > 0);
+    bn_assert(r->inflight > 0);
     r->inflight--;
     if (!r->closing) {
         uv_async_send(&r->async); /* propose what gathered meanwhile */
@@ -206,7 +182,7 @@ static void propose(struct repl *r, struct qitem *items, size_t n)
     b->seq = r->incarnation | (r->next_seq++ & 0xffffffffu);
     b->n = n;
     b->waiters = bn_calloc(n, sizeof(*b->waiters));
-    b->deadline_ms = repl__mono_ms() + r->o.request_timeout_ms;
+    b->deadline_ms = (uint64_t)bn_clock_mono_ms() + r->o.request_timeout_ms;
     b->req.data = b;
     for (size_t i = 0; i < n; i++, q = q->next) {
         cmds[i] = q->c;
@@ -215,7 +191,7 @@ static void propose(struct repl *r, struct qitem *items, size_t n)
     }
     hdr.origin = r->o.node_id;
     hdr.seq = b->seq;
-    hdr.now_ms = (int64_t)repl__now_ms();
+    hdr.now_ms = (int64_t)(uint64_t)bn_clock_wall_ms();
     hdr.count = (uint32_t)n;
     buf.base = cmd_batch_encode(cmds, n, &hdr, raft_malloc, &buf.len);
     free(cmds);
@@ -432,7 +408,7 @@ static void refresh(struct repl *r)
 static void timer_cb(uv_timer_t *t)
 {
     struct repl *r = t->data;
-    uint64_t now = repl__mono_ms();
+    uint64_t now = (uint64_t)bn_clock_mono_ms();
     struct batch *b = r->pending;
 
     repl__chores_tick(r, now);
@@ -538,7 +514,7 @@ int repl_start(struct repl **out, const struct repl_options *opts,
     }
     pthread_mutex_init(&r->mu, NULL);
     if (getrandom(&inc, sizeof(inc), 0) != (ssize_t)sizeof(inc)) {
-        inc = (uint32_t)repl__mono_ms();
+        inc = (uint32_t)(uint64_t)bn_clock_mono_ms();
     }
     r->incarnation = (uint64_t)inc << 32;
     if (datadir_mkdir_p(r->dir) != 0) {
@@ -678,7 +654,7 @@ void repl_stop(struct repl *r)
     }
     /* raft_close failed every pending request; nothing is left. */
     b = r->pending;
-    assert(b == NULL);
+    bn_assert(b == NULL);
     (void)b;
     uv_loop_close(&r->loop);
     fsm_free(r->fsm);
@@ -706,7 +682,7 @@ int repl_submit(struct repl *r, struct cmd *c, repl_done_cb cb, void *arg)
     q->c = c;
     q->cb = cb;
     q->arg = arg;
-    q->deadline_ms = repl__mono_ms() + r->o.request_timeout_ms;
+    q->deadline_ms = (uint64_t)bn_clock_mono_ms() + r->o.request_timeout_ms;
     if (r->tail != NULL) {
         r->tail->next = q;
     } else {

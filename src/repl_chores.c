@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "invariant.h"
 #include "log.h"
 #include "mem.h"
 #include "mount.h"
@@ -24,7 +26,7 @@
 
 static uint64_t now_ms(void)
 {
-    return repl__now_ms();
+    return (uint64_t)bn_clock_wall_ms();
 }
 
 /* ---- the root mount (loop thread) -----------------------------------------
@@ -128,8 +130,7 @@ static void reclaim_step(struct repl *r)
         log_error("repl", "reclaim: %s", errmsg);
     }
     if (store_commit(r->st, false, errmsg) != 0) {
-        log_error("repl", "reclaim commit: %s", errmsg);
-        abort();
+        bn_panic("repl: reclaim commit: %s", errmsg);
     }
     if (n > 0) {
         log_debug("repl", "reclaimed %d trashed inodes", n);

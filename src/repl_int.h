@@ -255,11 +255,6 @@ struct repl {
     bool closing;
 };
 
-/* Clocks: wall time in ms (stamped into batches), monotonic in ms and us. */
-uint64_t repl__now_ms(void);
-uint64_t repl__mono_ms(void);
-int64_t repl__mono_us(void);
-
 /* A new result with rc BN_EUNAVAIL and @why. */
 struct cmd_result *repl__unavailable(const char *why);
 

@@ -39,8 +39,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "httpc.h"
-#include "log.h"
+#include "invariant.h"
 #include "mem.h"
 
 #define PEERS_MAX 16
@@ -367,7 +368,7 @@ static void run_round(struct repl_reads *rd, struct rwait *w)
         return;
     }
     n = repl__voter_peers(r, http, PEERS_MAX, &ro.need);
-    t0 = repl__mono_us();
+    t0 = bn_clock_mono_us();
     atomic_fetch_add(&rd->rounds, 1);
     if (ro.need > 0) {
         ro.peers = (unsigned)n;
@@ -408,18 +409,19 @@ static void *reads_main(void *arg)
 
         while (!rd->stop && rd->head == NULL) {
             struct timespec until;
+            int64_t wake_us;
 
-            if (repl__lease_wanted(&rd->r->lease, repl__mono_us())) {
+            if (repl__lease_wanted(&rd->r->lease, bn_clock_mono_us())) {
                 /* Renew the lease while reads use it, ahead of time. */
                 pthread_mutex_unlock(&rd->mu);
                 run_round(rd, NULL);
                 pthread_mutex_lock(&rd->mu);
                 continue;
             }
-            clock_gettime(CLOCK_MONOTONIC, &until);
-            until.tv_nsec += (long)tick_ms * 1000000L;
-            until.tv_sec += until.tv_nsec / 1000000000L;
-            until.tv_nsec %= 1000000000L;
+            /* The condition variable waits on the monotonic clock. */
+            wake_us = bn_clock_mono_us() + (int64_t)tick_ms * 1000;
+            until.tv_sec = (time_t)(wake_us / 1000000);
+            until.tv_nsec = (long)(wake_us % 1000000) * 1000L;
             (void)pthread_cond_timedwait(&rd->cv, &rd->mu, &until);
         }
         w = rd->head;
@@ -449,8 +451,7 @@ struct repl_reads *repl__reads_new(struct repl *r, unsigned timeout_ms)
     pthread_cond_init(&rd->cv, &ca);
     pthread_condattr_destroy(&ca);
     if (pthread_create(&rd->thread, NULL, reads_main, rd) != 0) {
-        log_error("repl", "cannot start the confirmation round thread");
-        abort();
+        bn_panic("repl: cannot start the confirmation round thread");
     }
     return rd;
 }
@@ -492,7 +493,8 @@ bool repl_read_local(struct repl *r)
         }
         alone = self && voters == 1;
         if (!alone) {
-            alone = repl__lease_holds(&r->lease, r->info.term, repl__mono_us());
+            alone =
+                repl__lease_holds(&r->lease, r->info.term, bn_clock_mono_us());
         }
     }
     pthread_mutex_unlock(&r->mu);

@@ -28,6 +28,7 @@ struct ctx {
     uv_timer_t guard; /* bounds every run */
     struct repl_tcp tcp;
     struct raft_uv_connect req;
+    char addr[32];    /* this transport's (borrowed by it) */
     int accepted;     /* connections accepted */
     int connected;    /* connect callbacks, any status */
     int status;       /* of the last connect */
@@ -122,15 +123,13 @@ static void run_until(struct ctx *c, const int *done, int want)
 
 static void ctx_init(struct ctx *c, int port)
 {
-    char addr[32];
-
     memset(c, 0, sizeof(*c));
     assert_int_equal(uv_loop_init(&c->loop), 0);
     uv_timer_init(&c->loop, &c->guard);
     assert_int_equal(repl__tcp_init(&c->tcp, &c->loop), 0);
     c->tcp.transport.data = c;
-    (void)snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-    assert_int_equal(c->tcp.transport.init(&c->tcp.transport, 1, addr), 0);
+    (void)snprintf(c->addr, sizeof(c->addr), "127.0.0.1:%d", port);
+    assert_int_equal(c->tcp.transport.init(&c->tcp.transport, 1, c->addr), 0);
     c->req.data = c;
 }
 

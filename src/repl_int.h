@@ -87,6 +87,7 @@ struct repl_lease {
     _Atomic int64_t read_us; /* last read served under the lease */
     _Atomic int64_t span_us; /* of the last lease granted */
     _Atomic bool off;
+    _Atomic int64_t suspended_us; /* rounds begun before do not count */
     _Atomic int64_t vote_block_until_us;
     _Atomic int votes_in_progress;   /* RequestVote being handled */
     _Atomic uint64_t votes_refused;  /* RequestVote received and dropped */
@@ -140,7 +141,8 @@ bool repl__lease_holds(struct repl_lease *l, uint64_t term, int64_t now_us);
 /* Whether reads use the lease and it is halfway through the last span. */
 bool repl__lease_wanted(struct repl_lease *l, int64_t now_us);
 
-/* A leadership transfer: no lease reads until repl__lease_resume(). */
+/* A leadership transfer: no lease reads until repl__lease_resume(), and
+ * then only under a round that began after the suspension. */
 void repl__lease_suspend(struct repl_lease *l);
 void repl__lease_resume(struct repl_lease *l);
 

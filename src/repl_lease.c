@@ -91,7 +91,8 @@ void repl__lease_extend(struct repl_lease *l, uint64_t term,
     int64_t until = round_start_us + repl__lease_span_us(granted_ms);
 
     if (granted_ms == 0 || atomic_load(&l->off) ||
-        term != atomic_load(&l->term)) {
+        term != atomic_load(&l->term) ||
+        round_start_us <= atomic_load(&l->suspended_us)) {
         return;
     }
     if (atomic_load(&l->lease_term) != term) {
@@ -128,11 +129,15 @@ bool repl__lease_wanted(struct repl_lease *l, int64_t now_us)
 void repl__lease_suspend(struct repl_lease *l)
 {
     atomic_store(&l->off, true);
+    atomic_store(&l->suspended_us, l->clock(l->clock_arg));
     atomic_store(&l->until_us, 0);
 }
 
 void repl__lease_resume(struct repl_lease *l)
 {
+    /* A round that was out during the transfer may have extended the
+     * lease after the suspension: drop it. */
+    atomic_store(&l->until_us, 0);
     atomic_store(&l->off, false);
 }
 

@@ -524,8 +524,12 @@ static void test_lease_decisions(void **state)
     repl__lease_extend(&l, 8, 1000000, 500);
     assert_false(repl__lease_holds(&l, 8, 1000001));
     repl__lease_resume(&l);
+    assert_false(repl__lease_holds(&l, 8, 1000001));
+    /* Then only a round begun after the suspension counts. */
     repl__lease_extend(&l, 8, 1000000, 500);
-    assert_true(repl__lease_holds(&l, 8, 1000001));
+    assert_false(repl__lease_holds(&l, 8, 1000001));
+    repl__lease_extend(&l, 8, 1000001, 500);
+    assert_true(repl__lease_holds(&l, 8, 1000002));
 
     /* Follower side: the wrong term grants nothing and says the right one.
      */

@@ -64,8 +64,11 @@ CORE_SRCS := \
 	src/fsm.c \
 	src/ttl.c \
 	src/httpc.c \
-	src/readidx.c \
 	src/repl.c \
+	src/repl_members.c \
+	src/repl_lease.c \
+	src/repl_tcp.c \
+	src/repl_chores.c \
 	src/metrics.c \
 	src/audit.c \
 	src/ufs.c \
@@ -114,7 +117,10 @@ UNIT_TESTS := \
 	test_lincheck \
 	test_metrics \
 	test_ufs \
-	test_usync
+	test_usync \
+	test_lease \
+	test_repl_tcp \
+	test_repl
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)

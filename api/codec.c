@@ -770,8 +770,21 @@ char *codec_term_to_json(uint64_t term, uint64_t node_id, size_t *len)
 
     codec_init();
     o = json_object();
-    set(o, "term", uint_new(term)); /* first: readidx reads it so */
+    set(o, "term", uint_new(term)); /* first: repl_lease.c reads it so */
     set(o, "node_id", uint_new(node_id));
+    return dump(o, len);
+}
+
+char *codec_lease_to_json(uint64_t term, uint64_t node_id, unsigned lease_ms,
+                          size_t *len)
+{
+    json_t *o;
+
+    codec_init();
+    o = json_object();
+    set(o, "term", uint_new(term)); /* first: repl_lease.c reads it so */
+    set(o, "node_id", uint_new(node_id));
+    set(o, "lease_ms", uint_new(lease_ms));
     return dump(o, len);
 }
 

@@ -65,8 +65,14 @@ char *codec_ready_to_json(const char *role, uint64_t applied, size_t *len);
 
 /* Cluster */
 
-/* {"term": @term, "node_id": @node_id}; "term" comes first (readidx). */
+/* {"term": @term, "node_id": @node_id}; "term" comes first (repl_lease.c
+ * reads it without a parse). */
 char *codec_term_to_json(uint64_t term, uint64_t node_id, size_t *len);
+
+/* The answer to a lease round: {"term", "node_id", "lease_ms"}, "term"
+ * first; @lease_ms is the lease granted (0: none). */
+char *codec_lease_to_json(uint64_t term, uint64_t node_id, unsigned lease_ms,
+                          size_t *len);
 
 /* This node's own view: {"id","http","state","leader_id","term",
  * "commit_index","applied_index","last_index","last_contact_ms"}. */

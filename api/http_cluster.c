@@ -37,17 +37,63 @@ static struct repl *need_repl(struct http_req *req)
     return req->deps->repl;
 }
 
+/* A query parameter @key as a u64 into *out (absent: *out unchanged,
+ * returns 0); BN_EINVAL naming it when it is not one. */
+static int query_u64(struct http_req *req, const char *key, uint64_t *out,
+                     bool *present, char errmsg[BN_ERRMSG_SIZE])
+{
+    const struct http_query *q = http_req_query_get(req, key);
+
+    *present = q != NULL;
+    if (q != NULL && (q->value == NULL ||
+                      http_req_parse_u64(q->value, q->value_len, out) != 0)) {
+        bn_errmsg_printf(errmsg, "query parameter '%s' must be a number", key);
+        return BN_EINVAL;
+    }
+    return 0;
+}
+
+/* GET /cluster/term, and with ?term=T&lease_ms=M a leader's confirmation
+ * round: this node grants it a read lease when it is in term T (repl.h). */
 void http_cluster_term(struct http_req *req)
 {
     struct repl *r = need_repl(req);
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    uint64_t term = 0;
+    uint64_t lease_ms = 0;
+    unsigned granted = 0;
+    bool has_term = false;
+    bool has_lease = false;
+    uint64_t now_term;
     size_t len = 0;
     char *body;
+    int rc;
 
     if (r == NULL) {
         return;
     }
+    rc = http_req_parse_query(req, errmsg);
+    if (rc == 0) {
+        rc = query_u64(req, "term", &term, &has_term, errmsg);
+    }
+    if (rc == 0) {
+        rc = query_u64(req, "lease_ms", &lease_ms, &has_lease, errmsg);
+    }
+    if (rc != 0) {
+        http_problem_reply(req, rc, errmsg);
+        return;
+    }
+    if (!has_term || !has_lease) {
+        body = codec_term_to_json(repl_current_term(r), req->deps->cfg->node_id,
+                                  &len);
+        http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
+        return;
+    }
+    now_term = repl_grant_lease(
+        r, term, lease_ms > UINT32_MAX ? UINT32_MAX : (unsigned)lease_ms,
+        &granted);
     body =
-        codec_term_to_json(repl_current_term(r), req->deps->cfg->node_id, &len);
+        codec_lease_to_json(now_term, req->deps->cfg->node_id, granted, &len);
     http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
 }
 

@@ -168,40 +168,29 @@ uint64_t repl_current_term(struct repl *r);
  * thread. */
 uint64_t repl_leading_term(struct repl *r);
 
-/* The HTTP addresses of the voters other than this node into @http (at
- * most @max), and in *need how many of them must confirm a round for a
- * majority with this node. Returns their count. Any thread. */
-size_t repl_voter_peers(struct repl *r, char (*http)[CONFIG_ADDR_MAX + 1],
-                        size_t max, unsigned *need);
-
 /* Whether a linearizable read may be served at once: this node is the
  * ready leader and the only voter, or holds a read lease. Any thread. */
 bool repl_read_local(struct repl *r);
 
-/* Read leases. A leader whose confirmation round (readidx) began at time t
- * and was confirmed by a majority in its term serves linearizable reads
- * without another round until t + 0.9 x repl_lease_ms(): each follower
- * that confirmed promised (repl_grant_lease) not to vote for another
- * candidate for repl_lease_ms() from when it got the request, so no other
- * leader can be elected before then. Leases stop while a leadership
- * transfer runs; a node starting up keeps out of elections for one lease,
- * since it may have promised one before a crash. */
+/* Read leases (README, "Reads"; repl_lease.c). A leader whose
+ * confirmation round began at time t and was confirmed in its term by a
+ * majority, each of whose followers granted a lease of at least g ms,
+ * serves linearizable reads without another round until t + 70% of g. A
+ * follower that grants a lease of g (repl_grant_lease) neither votes for
+ * another candidate nor stands for election during g from when it got the
+ * request, so no other leader can be elected before then; the remaining
+ * 30% covers clock rate drift between nodes (at most 10%) and a margin.
+ * Leases stop while a leadership transfer runs; a node starting up keeps
+ * out of elections for one election timeout, the longest lease it grants,
+ * since it may have granted one before a crash. */
 
-/* The lease a leader asks for, in milliseconds (election_timeout_ms). */
-unsigned repl_lease_ms(struct repl *r);
-
-/* A round that began at @round_start_us (monotonic) confirmed this node
- * in @term: extend the lease. Any thread. */
-void repl_lease_extend(struct repl *r, uint64_t term, int64_t round_start_us);
-
-/* Whether reads use the lease and it is about to run out. Any thread. */
-bool repl_lease_wanted(struct repl *r);
-
-/* Follower side: when @term is this node's current term, promise no vote
- * for another candidate during @ms. Returns the current term after the
- * promise (the leader counts the answer only if it equals its term). Any
- * thread. */
-uint64_t repl_grant_lease(struct repl *r, uint64_t term, unsigned ms);
+/* Follower side: when @term is this node's current term, grant a lease of
+ * @ms clamped to this node's election timeout: no vote for another
+ * candidate, and no candidacy, until it runs out. *granted_ms gets what was
+ * granted (0: nothing). Returns the current term after the promise (the
+ * leader counts the answer only if it equals its term). Any thread. */
+uint64_t repl_grant_lease(struct repl *r, uint64_t term, unsigned ms,
+                          unsigned *granted_ms);
 
 /* Wait for a linearizable read: @cb gets rc 0 once this node's leadership
  * is confirmed by a round that began after the call (at once when it is
@@ -219,7 +208,7 @@ int repl_admin(struct repl *r, const struct repl_admin_req *req,
  * thread. */
 bool repl_node_http(struct repl *r, uint64_t id, char out[CONFIG_ADDR_MAX + 1]);
 
-/* Confirmation rounds run and reads they served (readidx_stats). */
+/* Confirmation rounds run and reads they served. Any thread. */
 void repl_read_stats(struct repl *r, uint64_t *rounds, uint64_t *reads);
 
 /* ---- names of roles ------------------------------------------------------ */

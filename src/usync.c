@@ -310,10 +310,17 @@ static int propose(struct run *r, struct cmd *c)
 {
     int rc;
 
+    if (r->ctx->stop != NULL && atomic_load(r->ctx->stop)) {
+        cmd_free(c);
+        bn_errmsg_printf(r->errmsg, "the sync stopped: shutting down");
+        return BN_EUNAVAIL;
+    }
     pthread_mutex_lock(&r->w.mu);
     r->w.pending++;
     pthread_mutex_unlock(&r->w.mu);
-    rc = repl_submit(r->ctx->repl, c, on_applied, &r->w);
+    rc = r->ctx->submit != NULL
+             ? r->ctx->submit(r->ctx->submit_arg, c, on_applied, &r->w)
+             : repl_submit(r->ctx->repl, c, on_applied, &r->w);
     if (rc != 0) {
         pthread_mutex_lock(&r->w.mu);
         r->w.pending--;

@@ -73,7 +73,8 @@ CORE_SRCS := \
 	src/ufs.c \
 	src/ufs_local.c \
 	src/mount.c \
-	src/usync.c
+	src/usync.c \
+	src/mount_io.c
 
 # The HTTP surface.
 API_SRCS := \
@@ -89,7 +90,10 @@ API_SRCS := \
 	api/http_audit.c \
 	api/http_static.c \
 	api/jsonw.c \
-	api/codec.c
+	api/codec.c \
+	api/codec_inode.c \
+	api/codec_cluster.c \
+	api/codec_mount.c
 
 MAIN_SRCS := src/main.c src/notify.c
 

@@ -122,7 +122,8 @@ UNIT_TESTS := \
 	test_usync \
 	test_lease \
 	test_repl_tcp \
-	test_repl
+	test_repl \
+	test_mount_io
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)

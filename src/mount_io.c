@@ -438,6 +438,21 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* The answer of @job past its deadline. */
+static const char *late_text(const struct mount_io_job *job)
+{
+    if (job->kind == JOB_WRITE) {
+        return "the write was not applied within the request timeout; it "
+               "may still be applied";
+    }
+    if (job->kind == JOB_READ && !job->sync) {
+        return "the load from the under storage did not finish within the "
+               "request timeout; it goes on in the background";
+    }
+    return "the sync did not finish within the request timeout; it goes on "
+           "in the background";
+}
+
 /* Answer the jobs whose deadline passed. */
 static void *timer_main(void *arg)
 {
@@ -456,16 +471,7 @@ static void *timer_main(void *arg)
                 mio->timed_tail = NULL;
             }
             (void)pthread_mutex_unlock(&mio->mu);
-            job_answer(job,
-                       result_of(BN_EUNAVAIL,
-                                 job->kind == JOB_SYNC
-                                     ? "the sync did not finish within the "
-                                       "request timeout; it goes on in the "
-                                       "background"
-                                     : "the write was not applied within "
-                                       "the request timeout; it may still "
-                                       "be applied"),
-                       NULL);
+            job_answer(job, result_of(BN_EUNAVAIL, late_text(job)), NULL);
             job_unref(job);
             (void)pthread_mutex_lock(&mio->mu);
             continue;

@@ -77,10 +77,15 @@ expect_status "a sync of a small directory answers 200" 200 -X POST \
     "$P/m/sync"
 body_is "... with what it did" \
     '.path == "/m" and .created == 0 and .deleted == 0 and .directories == 1'
-rm "$U/big/f00001"
-expect_status "stat with ?sync=always syncs first" 200 \
-    "$P/m/big?list&limit=1&sync=always"
-body_is "... the removed file is gone" '.entries[0].name == "f00002"'
+mkdir "$U/small"
+: >"$U/small/a"
+: >"$U/small/b"
+expect_status "list /m/small loads it" 200 "$P/m/small?list"
+body_is "... a and b" '[.entries[].name] == ["a", "b"]'
+rm "$U/small/a"
+expect_status "a listing with ?sync=always syncs first" 200 \
+    "$P/m/small?list&sync=always"
+body_is "... the removed file is gone" '[.entries[].name] == ["b"]'
 expect_code "a sync outside a mount is 400" 400 not_a_mount_point -X POST \
     "$P/elsewhere/sync"
 check "no error or warning was logged" \

@@ -623,7 +623,8 @@ void mount_io_start(struct mount_io *mio, struct mount_io_job *job,
 void mount_io_fill_create(const struct mount_io *mio, struct cmd *c)
 {
     if ((c->flags & CMD_F_MODE) == 0) {
-        c->mode = c->type == INODE_DIR ? 0755 : 0644;
+        c->mode = c->type == INODE_DIR ? INODE_MODE_DIR_DEFAULT
+                                       : INODE_MODE_FILE_DEFAULT;
     }
     if ((c->flags & CMD_F_OWNER) == 0) {
         free(c->owner);

@@ -352,7 +352,8 @@ static int propose_create(struct run *r, const char *path,
     c->type = u->type;
     c->path = bn_strdup(path);
     c->flags = CMD_F_MODE | CMD_F_OWNER | CMD_F_GROUP | CMD_F_MTIME;
-    c->mode = u->type == INODE_DIR ? 0755 : 0644;
+    c->mode =
+        u->type == INODE_DIR ? INODE_MODE_DIR_DEFAULT : INODE_MODE_FILE_DEFAULT;
     c->owner = bn_strdup(r->ctx->owner);
     c->group = bn_strdup(r->ctx->group);
     c->mtime_ms = u->mtime_ms;

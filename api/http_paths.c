@@ -88,7 +88,7 @@ static void reply_inode(struct http_req *req, int status,
 
     mount_io_view(req->deps->mio, ino, path, &mv);
     body = codec_inode_to_json(ino, path, &mv, &len);
-    mount_view_clear(&mv);
+    mount_io_view_clear(&mv);
     set_etag(req, ino);
     http_req_reply(req, status, CODEC_MEDIA_JSON, body, len);
 }
@@ -269,7 +269,7 @@ static void get_list(struct http_req *req, const struct path *p)
     mv = mount_io_view_page(req->deps->mio, p->norm, page.entries, page.n);
     body =
         codec_page_to_json(p->norm, page.entries, page.n, page.more, mv, &len);
-    mount_views_free(mv, page.n);
+    mount_io_views_free(mv, page.n);
     ns_page_clear(&page);
     http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
 }

@@ -27,6 +27,8 @@
 #include "ufs.h"
 
 #define TIMER_TICK_MS 1000 /* the timer's longest sleep */
+#define UNAVAIL_TEXT                                                           \
+    "this node cannot accept writes now (no leader, or shutting down)"
 
 enum job_kind {
     JOB_READ = 1,  /* load (and maybe sync) before a read */
@@ -396,11 +398,7 @@ static void run(struct mount_io *mio, struct mount_io_job *job)
         job->c = NULL;
         /* The callback takes over the run's reference. */
         if (submit(mio, c, job) != 0) {
-            job_answer(job,
-                       result_of(BN_EUNAVAIL, "this node cannot accept "
-                                              "writes now (no leader, or "
-                                              "shutting down)"),
-                       NULL);
+            job_answer(job, result_of(BN_EUNAVAIL, UNAVAIL_TEXT), NULL);
             job_unref(job);
         }
         return;
@@ -578,6 +576,18 @@ void mount_io_start(struct mount_io *mio, struct mount_io_job *job,
 {
     bool refused;
 
+    if (job == NULL) {
+        /* Nothing to do first: propose @c at once (raft keeps its own
+         * request timeout). */
+        job = job_new(0, c->path != NULL ? c->path : "");
+        job->done = done;
+        job->arg = arg;
+        if (submit(mio, c, job) != 0) {
+            job_answer(job, result_of(BN_EUNAVAIL, UNAVAIL_TEXT), NULL);
+            job_unref(job);
+        }
+        return;
+    }
     job->c = c;
     job->done = done;
     job->arg = arg;
@@ -904,19 +914,19 @@ int mount_io_prepare_mount(struct mount_io *mio, const char *path,
 
 /* ---- views --------------------------------------------------------------- */
 
-void mount_view_clear(struct mount_view *v)
+void mount_io_view_clear(struct mount_view *v)
 {
     free(v->ufs_path);
     memset(v, 0, sizeof(*v));
 }
 
-void mount_views_free(struct mount_view *v, size_t n)
+void mount_io_views_free(struct mount_view *v, size_t n)
 {
     if (v == NULL) {
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        mount_view_clear(&v[i]);
+        mount_io_view_clear(&v[i]);
     }
     free(v);
 }
@@ -1008,7 +1018,7 @@ struct mount_view *mount_io_view_page(struct mount_io *mio, const char *dir,
     free(child);
     mount_infos_free(all, n_all);
     if (!any) {
-        mount_views_free(v, n);
+        mount_io_views_free(v, n);
         return NULL;
     }
     return v;

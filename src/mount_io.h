@@ -137,9 +137,12 @@ int mount_io_prepare_mount(struct mount_io *mio, const char *path,
 
 /* Run @job on a worker and then, when @c is not NULL, propose @c; @done
  * gets the job's failure, @c's applied result or rc 0, or BN_EUNAVAIL
- * when the request timeout passes first or the module stops. Calls @done
- * exactly once, on a worker, the raft loop, the timer thread, or (queue
- * full: BN_EBUSY) before it returns. Takes ownership of @job and @c. */
+ * when the request timeout passes first or the module stops. With @job
+ * NULL (a prepare call found nothing to do) @c is proposed at once. Calls
+ * @done exactly once, on a worker, the raft loop, the timer thread, or
+ * (queue full: BN_EBUSY; no leader) before it returns. Takes ownership of
+ * @job and @c; @job or @c may be NULL, not both. A front end thus calls
+ * one prepare function, then this. */
 void mount_io_start(struct mount_io *mio, struct mount_io_job *job,
                     struct cmd *c, mount_io_done_fn done, void *arg);
 
@@ -149,17 +152,17 @@ void mount_io_job_free(struct mount_io_job *job);
 /* Status views */
 
 /* The mount fields of the status of @ino at normalised @path into @out
- * (clear with mount_view_clear()); out->mount_id is 0 outside mounts. */
+ * (clear with mount_io_view_clear()); out->mount_id is 0 outside mounts. */
 void mount_io_view(struct mount_io *mio, const struct inode *ino,
                    const char *path, struct mount_view *out);
 
 /* The views of the @n entries of one listing page of directory @dir, with
- * one look at the mount table: a new array (free with mount_views_free()),
+ * one look at the mount table: a new array (free with mount_io_views_free()),
  * or NULL when no entry lies under a mount. */
 struct mount_view *mount_io_view_page(struct mount_io *mio, const char *dir,
                                       const struct inode *entries, size_t n);
 
-void mount_view_clear(struct mount_view *v);
-void mount_views_free(struct mount_view *v, size_t n);
+void mount_io_view_clear(struct mount_view *v);
+void mount_io_views_free(struct mount_view *v, size_t n);
 
 #endif /* BANYAN_SRC_MOUNT_IO_H */

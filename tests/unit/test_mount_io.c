@@ -274,7 +274,9 @@ static void test_mount_io_write_rules(void **state)
     assert_int_equal(mount_io_prepare_write(E.mio, c, NULL, &job, errmsg), 0);
     assert_null(job);
     assert_string_equal(c->owner, "alice");
-    cmd_free(c);
+    /* Without a job, start proposes the command at once. */
+    assert_int_equal(run_job(NULL, c), 0);
+    assert_true(E.has_ino);
 
     c = create_cmd("/ro/f", INODE_FILE);
     assert_int_equal(mount_io_prepare_write(E.mio, c, NULL, &job, errmsg),
@@ -473,7 +475,7 @@ static void test_mount_io_views(void **state)
     (void)snprintf(want, sizeof(want), "%s/sub/b.txt", E.uri);
     assert_string_equal(v.ufs_path, want);
     assert_true(v.persisted);
-    mount_view_clear(&v);
+    mount_io_view_clear(&v);
     mount_io_view(E.mio, &entries[0], "/plain", &v);
     assert_int_equal(v.mount_id, 0);
     assert_null(v.ufs_path);
@@ -483,7 +485,7 @@ static void test_mount_io_views(void **state)
     assert_int_equal(page[0].mount_id, 7);
     assert_string_equal(page[0].ufs_path, E.uri); /* the mount point */
     assert_int_equal(page[1].mount_id, 0);
-    mount_views_free(page, 2);
+    mount_io_views_free(page, 2);
     entries[0].name = (char *)"x";
     assert_null(mount_io_view_page(E.mio, "/plain", entries, 2));
     assert_null(mount_io_view_page(NULL, "/", entries, 2));

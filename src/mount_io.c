@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "mem.h"
 #include "mount.h"
 #include "ns.h"
@@ -71,7 +72,7 @@ struct mount_io {
     atomic_bool stop;
     pthread_mutex_t mu; /* guards what follows */
     pthread_cond_t work_cv;
-    pthread_cond_t timer_cv; /* CLOCK_MONOTONIC */
+    pthread_cond_t timer_cv;
     struct mount_io_job *head;
     struct mount_io_job *tail;
     size_t queued;
@@ -83,14 +84,6 @@ struct mount_io {
     pthread_t timer;
     bool timer_started;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- jobs ---------------------------------------------------------------- */
 
@@ -459,7 +452,7 @@ static void *timer_main(void *arg)
     (void)pthread_mutex_lock(&mio->mu);
     while (!mio->stopping) {
         struct mount_io_job *job = mio->timed;
-        int64_t now = mono_ms();
+        int64_t now = bn_clock_mono_ms();
         int64_t wait_ms = TIMER_TICK_MS;
         struct timespec ts;
 
@@ -477,13 +470,7 @@ static void *timer_main(void *arg)
         if (job != NULL && job->deadline_ms - now < wait_ms) {
             wait_ms = job->deadline_ms - now;
         }
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += wait_ms / 1000;
-        ts.tv_nsec += (long)(wait_ms % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        ts = bn_clock_wall_after(wait_ms);
         (void)pthread_cond_timedwait(&mio->timer_cv, &mio->mu, &ts);
     }
     (void)pthread_mutex_unlock(&mio->mu);
@@ -494,7 +481,6 @@ int mount_io_new(const struct mount_io_opts *o, struct mount_io **out,
                  char errmsg[BN_ERRMSG_SIZE])
 {
     struct mount_io *mio = bn_calloc(1, sizeof(*mio));
-    pthread_condattr_t ca;
 
     mio->o = *o;
     mio->owner = bn_strdup(o->owner != NULL ? o->owner : "");
@@ -507,10 +493,7 @@ int mount_io_new(const struct mount_io_opts *o, struct mount_io **out,
     atomic_init(&mio->stop, false);
     (void)pthread_mutex_init(&mio->mu, NULL);
     (void)pthread_cond_init(&mio->work_cv, NULL);
-    (void)pthread_condattr_init(&ca);
-    (void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    (void)pthread_cond_init(&mio->timer_cv, &ca);
-    (void)pthread_condattr_destroy(&ca);
+    (void)pthread_cond_init(&mio->timer_cv, NULL);
     mio->n_workers = o->workers > 0 ? o->workers : MOUNT_IO_WORKERS;
     mio->workers = bn_calloc(mio->n_workers, sizeof(*mio->workers));
     for (unsigned i = 0; i < mio->n_workers; i++) {
@@ -596,7 +579,7 @@ void mount_io_start(struct mount_io *mio, struct mount_io_job *job,
     refused = mio->stopping || mio->queued >= MOUNT_IO_QUEUE_MAX;
     if (!refused) {
         if (mio->o.timeout_ms > 0) {
-            job->deadline_ms = mono_ms() + (int64_t)mio->o.timeout_ms;
+            job->deadline_ms = bn_clock_mono_ms() + (int64_t)mio->o.timeout_ms;
             job->refs++; /* the timer's */
             if (mio->timed_tail != NULL) {
                 mio->timed_tail->t = job;

@@ -74,7 +74,8 @@ CORE_SRCS := \
 	src/ufs.c \
 	src/ufs_local.c \
 	src/mount.c \
-	src/usync.c
+	src/usync.c \
+	src/mount_io.c
 
 # The HTTP surface.
 API_SRCS := \
@@ -91,7 +92,10 @@ API_SRCS := \
 	api/http_audit.c \
 	api/http_static.c \
 	api/jsonw.c \
-	api/codec.c
+	api/codec.c \
+	api/codec_inode.c \
+	api/codec_cluster.c \
+	api/codec_mount.c
 
 MAIN_SRCS := src/main.c src/notify.c
 
@@ -120,7 +124,8 @@ UNIT_TESTS := \
 	test_usync \
 	test_lease \
 	test_repl_tcp \
-	test_repl
+	test_repl \
+	test_mount_io
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 API_OBJS := $(API_SRCS:%.c=$(BUILD)/%.o)

@@ -1,6 +1,10 @@
 /*
- * codec: banyan's values <-> JSON text (the only file that includes
- * <jansson.h>; json_t never leaves it).
+ * codec: banyan's values <-> JSON text, a pure translator: it takes and
+ * fills structs and knows no engine module (no namespace, store, mounts
+ * or raft; the caller resolves what an answer shows, such as the mount
+ * fields of a status, once per request or page). Its files are the only
+ * ones that include <jansson.h> (codec.c, codec_inode.c, codec_cluster.c,
+ * codec_mount.c; codec_int.h is theirs); json_t never leaves them.
  *
  * Encoders return a new NUL-terminated buffer (free with free()) of *len
  * bytes; strings that are not valid UTF-8 (a name or owner from an older
@@ -18,17 +22,16 @@
 #ifndef BANYAN_API_CODEC_H
 #define BANYAN_API_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../src/cmd.h"
 #include "../src/errcode.h"
 #include "../src/inode.h"
-#include "../src/ns.h"
+#include "../src/mount_info.h"
 #include "../src/path.h"
-#include "../src/repl.h"
-
-struct db_checksum;
+#include "../src/repl_types.h"
 
 #define CODEC_MEDIA_JSON        "application/json"
 #define CODEC_MEDIA_MERGE_PATCH "application/merge-patch+json"
@@ -39,17 +42,21 @@ struct db_checksum;
 /* The status object of @ino, whose namespace path is @path:
  * {"id","name","path","type","size","block_size","mode","owner","group",
  *  "ctime","mtime","atime","ttl","ttl_action","pinned","xattrs",
- *  "children" (directories only),"version","etag"}. */
+ *  "children" (directories only),"version","etag"}, then "mount_id",
+ * "ufs_path" and "persisted" when @mv (NULL: none) says it lies under a
+ * mount. The caller resolves @mv (mount_io_view()). */
 char *codec_inode_to_json(const struct inode *ino, const char *path,
-                          size_t *len);
+                          const struct mount_view *mv, size_t *len);
 
 /* The etag of @ino, "\"<id>-<version>\"", into @out. */
 void codec_etag(const struct inode *ino, char out[48]);
 
-/* One page of the listing of directory @path:
+/* One page of the listing of directory @path, the @n @entries:
  * {"path": @path, "entries": [status...], "next": name | null}; "next" is
- * the last entry's name when page->more. */
-char *codec_page_to_json(const char *path, const struct ns_page *page,
+ * the last entry's name when @more. @mv: NULL, or the @n entries' mount
+ * views (mount_io_view_page()). */
+char *codec_page_to_json(const char *path, const struct inode *entries,
+                         size_t n, bool more, const struct mount_view *mv,
                          size_t *len);
 
 /* An RFC 9457 problem; @detail and @instance may be NULL (omitted). */
@@ -87,9 +94,11 @@ char *codec_node_self_to_json(const struct repl_info *info, const char *http,
 char *codec_cluster_to_json(const struct repl_info *info, const char *http,
                             const char *const *peer_bodies, size_t *len);
 
-/* {"node_id","applied_index","inodes","directories","checksum"(16 hex)}. */
-char *codec_checksum_to_json(uint64_t node_id, const struct db_checksum *c,
-                             size_t *len);
+/* {"node_id","applied_index","inodes","directories","checksum"(16 hex
+ * digits of @sum)}. */
+char *codec_checksum_to_json(uint64_t node_id, uint64_t applied_index,
+                             uint64_t inodes, uint64_t directories,
+                             uint64_t sum, size_t *len);
 
 /* {"id"[,"http","raft"],"role"}. */
 char *codec_member_to_json(const struct repl_admin_req *m, size_t *len);
@@ -128,24 +137,16 @@ int codec_decode_rename(const char *body, size_t len, size_t max,
 
 /* Mounts */
 
-struct mount_info;
-struct mount_table;
-struct usync_stats;
-struct path;
-
-/* The mount table whose mounts add mount_id, ufs_path and persisted to the
- * status of the inodes under them (borrowed; set once before serving). */
-void codec_set_mounts(struct mount_table *mt);
-
 /* {"id","path","ufs","read_only","shared","options","mounted"}. */
 char *codec_mount_to_json(const struct mount_info *m, size_t *len);
 
 /* {"mounts":[...]}. */
 char *codec_mounts_to_json(const struct mount_info *m, size_t n, size_t *len);
 
-/* {"path","created","deleted","updated","directories"}. */
-char *codec_sync_to_json(const char *path, const struct usync_stats *st,
-                         size_t *len);
+/* What a sync of @path did: {"path","created","deleted","updated",
+ * "directories"}. */
+char *codec_sync_to_json(const char *path, uint64_t created, uint64_t deleted,
+                         uint64_t updated, uint64_t dirs, size_t *len);
 
 /* A mount body {"path","ufs"[,"read_only"]}: @path parsed (free with
  * path_clear()), *ufs a new string (free()). Returns 0, BN_EINVAL or

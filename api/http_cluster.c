@@ -170,7 +170,8 @@ void http_cluster_checksum(struct http_req *req)
         http_problem_reply(req, rc, errmsg);
         return;
     }
-    body = codec_checksum_to_json(req->deps->cfg->node_id, &c, &len);
+    body = codec_checksum_to_json(req->deps->cfg->node_id, c.applied_index,
+                                  c.inodes, c.directories, c.sum, &len);
     http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
 }
 

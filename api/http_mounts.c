@@ -13,8 +13,8 @@
 #include "../src/inode.h"
 #include "../src/mem.h"
 #include "../src/mount.h"
+#include "../src/mount_io.h"
 #include "../src/path.h"
-#include "../src/ufs.h"
 #include "codec.h"
 #include "http_paths.h"
 #include "http_problem.h"
@@ -57,45 +57,14 @@ static void done_mount(struct http_req *req, struct cmd_result *res)
     cmd_result_free(res);
 }
 
-/* A mount inside the root mount: its mount point must not be a file in
- * the root's under storage. */
-static int check_parent_ufs(struct http_req *req, const char *path,
-                            char errmsg[BN_ERRMSG_SIZE])
-{
-    struct mount_info m = {0};
-    struct ufs_stat st;
-    struct ufs *u = NULL;
-    char *rel = NULL;
-    int rc = 0;
-
-    if (!mount_resolve(req->deps->mounts, path, &m, &rel)) {
-        return 0;
-    }
-    if (ufs_open(m.uri, &u, errmsg) != 0) {
-        rc = BN_EUFS;
-    } else if (ufs_stat(u, rel, &st, errmsg) == 0 && st.type != INODE_DIR) {
-        bn_errmsg_printf(errmsg,
-                         "%.200s is a file in %.200s, mounted at %.200s", path,
-                         m.uri, m.path);
-        rc = BN_EMOUNT;
-    } else {
-        errmsg[0] = '\0';
-    }
-    ufs_close(u);
-    free(rel);
-    mount_info_clear(&m);
-    return rc;
-}
-
 void http_mounts_add(struct http_req *req)
 {
     const struct config *cfg = req->deps->cfg;
     char errmsg[BN_ERRMSG_SIZE] = "";
     struct path p = {0};
-    struct ufs *u = NULL;
     char *uri = NULL;
     bool read_only = false;
-    struct cmd *c;
+    struct cmd *c = NULL;
     int rc;
 
     rc = codec_decode_mount(req->body, req->body_len,
@@ -107,39 +76,21 @@ void http_mounts_add(struct http_req *req)
         return;
     }
     req->target = http_req_strndup(req, p.norm, strlen(p.norm));
-    /* Only the leader looks at the under storage. */
-    if (http_server_redirect(req)) {
+    rc = mount_io_prepare_mount(req->deps->mio, p.norm, uri, read_only, &c,
+                                errmsg);
+    if (rc == BN_ENOTLEADER && http_server_redirect(req)) {
         goto out;
     }
-    if (strcmp(p.norm, "/") == 0) {
-        bn_errmsg_printf(errmsg, "the root is mounted from the config "
-                                 "([mounts] root_ufs), not over the API");
-        rc = BN_EINVAL;
-    } else {
-        rc = ufs_open(uri, &u, errmsg);
-    }
-    if (rc == 0) {
-        rc = mount_check(req->deps->mounts, p.norm, ufs_uri(u), errmsg);
-    }
-    if (rc == 0) {
-        rc = check_parent_ufs(req, p.norm, errmsg);
+    if (rc == BN_ENOTLEADER) {
+        rc = BN_EUNAVAIL;
     }
     if (rc != 0) {
         bn_errmsg_wrapf(errmsg, "mount %.200s", p.norm);
         http_problem_reply(req, rc, errmsg);
         goto out;
     }
-    c = cmd_new(OP_MOUNT);
-    c->path = bn_strdup(p.norm);
-    c->u.mount.uri = bn_strdup(ufs_uri(u));
-    c->u.mount.read_only = read_only;
-    c->u.mount.owner =
-        bn_strdup(cfg->default_owner != NULL ? cfg->default_owner : "banyan");
-    c->u.mount.group =
-        bn_strdup(cfg->default_group != NULL ? cfg->default_group : "banyan");
     http_server_submit(req, c, done_mount);
 out:
-    ufs_close(u);
     free(uri);
     path_clear(&p);
 }

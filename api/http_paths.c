@@ -15,11 +15,9 @@
 #include "../src/config.h"
 #include "../src/inode.h"
 #include "../src/mem.h"
-#include "../src/mount.h"
+#include "../src/mount_io.h"
 #include "../src/ns.h"
 #include "../src/path.h"
-#include "../src/repl.h"
-#include "../src/ufs.h"
 #include "../src/usync.h"
 #include "codec.h"
 #include "http_problem.h"
@@ -83,9 +81,13 @@ static void set_etag(struct http_req *req, const struct inode *ino)
 static void reply_inode(struct http_req *req, int status,
                         const struct inode *ino, const char *path)
 {
+    struct mount_view mv;
     size_t len = 0;
-    char *body = codec_inode_to_json(ino, path, &len);
+    char *body;
 
+    mount_io_view(req->deps->mio, ino, path, &mv);
+    body = codec_inode_to_json(ino, path, &mv, &len);
+    mount_io_view_clear(&mv);
     set_etag(req, ino);
     http_req_reply(req, status, CODEC_MEDIA_JSON, body, len);
 }
@@ -119,318 +121,81 @@ static int take_if_match(struct http_req *req, struct cmd *c, const char *op)
 
 /* ---- mounts ------------------------------------------------------- */
 
-static void usync_ctx_of(struct http_req *req, struct usync_ctx *ctx)
-{
-    const struct config *cfg = req->deps->cfg;
-
-    ctx->ns = req->deps->ns;
-    ctx->repl = req->deps->repl;
-    ctx->mounts = req->deps->mounts;
-    ctx->owner = cfg->default_owner != NULL ? cfg->default_owner : "banyan";
-    ctx->group = cfg->default_group != NULL ? cfg->default_group : "banyan";
-}
-
-/* Load or sync req->target from its under storage before a read, by the
- * request's sync policy. The leader only (after its read is confirmed).
- * Returns 0, or answers and returns the error. */
-static int mount_before_read(struct http_req *req)
-{
-    char errmsg[BN_ERRMSG_SIZE] = "";
-    struct usync_ctx ctx;
-    struct usync_stats st = {0};
-    struct mount_info m = {0};
-    struct inode ino = {0};
-    struct path p = {0};
-    bool sync;
-    int rc;
-
-    if (req->deps->mounts == NULL || req->deps->repl == NULL ||
-        !mount_resolve(req->deps->mounts, req->target, &m, NULL)) {
-        return 0;
-    }
-    usync_ctx_of(req, &ctx);
-    sync = req->sync_ms == 0 ||
-           (req->sync_ms > 0 && !usync_recent(req->target, req->sync_ms));
-    rc = sync ? 0 : usync_load(&ctx, &m, req->target, errmsg);
-    if (rc == 0 && !sync && req->list) {
-        /* A directory's first listing (on this leader) loads its
-         * children. */
-        rc = path_parse(req->target, strlen(req->target), &p, errmsg);
-        if (rc == 0 && ns_stat(req->deps->ns, &p, &ino, errmsg) == 0 &&
-            ino.type == INODE_DIR && !usync_listed(m.id, req->target)) {
-            sync = true;
-        }
-        errmsg[0] = '\0';
-        inode_clear(&ino);
-        path_clear(&p);
-    }
-    if (rc == 0 && sync) {
-        rc = usync_path(&ctx, &m, req->target, false, &st, errmsg);
-    }
-    mount_info_clear(&m);
-    if (rc != 0) {
-        fail(req, rc, op_name(OP_SYNC), req->target, errmsg);
-    }
-    return rc;
-}
-
-/* The write type of a write under a mount: ?write_type= or the config.
- * Returns 0, or answers and returns the error. */
-static int write_type(struct http_req *req, const char *op, bool *through)
+/* Gate write @c under a mount (mount_io_prepare_write()): on success
+ * *job is NULL (submit @c) or the under-storage work to run first. Returns
+ * 0, or answers (a redirect for a follower), frees @c and returns the
+ * error. */
+static int prepare_write(struct http_req *req, struct cmd *c,
+                         struct mount_io_job **job)
 {
     char errmsg[BN_ERRMSG_SIZE] = "";
     const struct http_query *q;
-    const char *v = req->deps->cfg->mount_write_type;
-    int rc = http_req_parse_query(req, errmsg);
-
-    q = http_req_query_get(req, "write_type");
-    if (rc == 0 && q != NULL) {
-        v = q->value != NULL ? q->value : "";
-    }
-    if (rc == 0 && v != NULL && strcmp(v, "through") != 0 &&
-        strcmp(v, "cache_only") != 0) {
-        bn_errmsg_printf(errmsg, "query parameter 'write_type' must be "
-                                 "through or cache_only");
-        rc = BN_EINVAL;
-    }
-    if (rc != 0) {
-        fail(req, rc, op, req->target, errmsg);
-        return rc;
-    }
-    *through = v == NULL || strcmp(v, "through") == 0;
-    return 0;
-}
-
-/* Whether the subtree at @path holds a mount point (@path included). */
-static bool holds_mount(struct http_req *req, const char *path,
-                        char errmsg[BN_ERRMSG_SIZE])
-{
-    struct mount_info *all = NULL;
-    size_t n = 0;
-    bool found = false;
-
-    mount_table_list(req->deps->mounts, &all, &n);
-    for (size_t i = 0; i < n && !found; i++) {
-        if (mount_path_covers(path, all[i].path)) {
-            bn_errmsg_printf(errmsg,
-                             "%.200s is or holds the mount point %.200s; "
-                             "unmount it first",
-                             path, all[i].path);
-            found = true;
-        }
-    }
-    mount_infos_free(all, n);
-    return found;
-}
-
-/* The inode at @path on this node, or rc. */
-static int stat_path(struct http_req *req, const char *path, struct inode *out,
-                     char errmsg[BN_ERRMSG_SIZE])
-{
-    struct path p = {0};
-    int rc = path_parse(path, strlen(path), &p, errmsg);
-
-    if (rc == 0) {
-        rc = ns_stat(req->deps->ns, &p, out, errmsg);
-    }
-    path_clear(&p);
-    return rc;
-}
-
-/* Create the directories of @rel above its last segment in @u (recursive
- * creates), tolerating the ones that exist. */
-static int ufs_mkdirs(struct ufs *u, const char *rel,
-                      char errmsg[BN_ERRMSG_SIZE])
-{
-    char *buf = bn_strdup(rel);
-    int rc = 0;
-
-    for (char *s = strchr(buf, '/'); s != NULL && rc == 0;
-         s = strchr(s + 1, '/')) {
-        *s = '\0';
-        rc = ufs_mkdir(u, buf, errmsg);
-        if (rc == BN_EEXIST) {
-            errmsg[0] = '\0';
-            rc = 0;
-        }
-        *s = '/';
-    }
-    free(buf);
-    return rc;
-}
-
-/* Load the parent of @path from the under storage when the namespace
- * does not hold it yet. */
-static int load_parent(const struct usync_ctx *ctx, const struct mount_info *m,
-                       const char *path, char errmsg[BN_ERRMSG_SIZE])
-{
-    char *parent = bn_strdup(path);
+    const char *wt = NULL;
     int rc;
 
-    *strrchr(parent, '/') = '\0';
-    rc = usync_load(ctx, m, parent[0] != '\0' ? parent : "/", errmsg);
-    free(parent);
+    /* A malformed query string fails the write only where a write type
+     * matters: under a mount. */
+    if (http_req_parse_query(req, errmsg) != 0) {
+        wt = "";
+    } else {
+        q = http_req_query_get(req, "write_type");
+        if (q != NULL) {
+            wt = q->value != NULL ? q->value : "";
+        }
+    }
+    errmsg[0] = '\0';
+    rc = mount_io_prepare_write(req->deps->mio, c, wt, job, errmsg);
+    if (rc == BN_ENOTLEADER && http_server_redirect(req)) {
+        cmd_free(c);
+        return rc;
+    }
+    if (rc == BN_ENOTLEADER) {
+        /* Leadership came back between the two looks: retry. */
+        rc = BN_EUNAVAIL;
+    }
+    if (rc != 0) {
+        fail(req, rc, op_name(c->op), c->path, errmsg);
+        cmd_free(c);
+    }
     return rc;
 }
 
-/* Gate a write of command @c under a mount: redirect a follower, refuse a
- * read-only mount or a cross-mount rename or a write over a mount point,
- * and (write_type through) make the change in the under storage first.
- * Returns 0 to submit @c, or answers, frees @c and returns the error. */
-static int mount_before_write(struct http_req *req, struct cmd *c)
+/* Submit @c, after the under-storage work @job when there is one. */
+static void submit_write(struct http_req *req, struct cmd *c,
+                         struct mount_io_job *job, http_done_fn done)
 {
-    const char *op = op_name(c->op);
-    char errmsg[BN_ERRMSG_SIZE] = "";
-    struct mount_info m = {0};
-    struct mount_info m2 = {0};
-    struct usync_ctx ctx;
-    struct inode ino = {0};
-    struct ufs *u = NULL;
-    char *rel = NULL;
-    char *rel2 = NULL;
-    bool in = false;
-    bool in2 = false;
-    bool through = true;
-    int rc = 0;
-
-    if (req->deps->mounts == NULL) {
-        return 0;
-    }
-    in = mount_resolve(req->deps->mounts, c->path, &m, &rel);
-    if (c->op == OP_RENAME) {
-        in2 = mount_resolve(req->deps->mounts, c->u.rename.to, &m2, &rel2);
-    }
-    if ((c->op == OP_DELETE || c->op == OP_RENAME) &&
-        holds_mount(req, c->path, errmsg)) {
-        rc = BN_EMOUNT;
-    } else if (c->op == OP_RENAME && (in != in2 || (in && m.id != m2.id))) {
-        bn_errmsg_printf(errmsg,
-                         "%.200s and %.200s are not under the same mount; "
-                         "a rename cannot move between mounts",
-                         c->path, c->u.rename.to);
-        rc = BN_ECROSSMOUNT;
-    }
-    if (rc != 0 || !in || c->op == OP_SETATTR) {
-        goto out;
-    }
-    if (http_server_redirect(req)) {
-        rc = BN_ENOTLEADER; /* answered */
-        goto answered;
-    }
-    if (m.read_only) {
-        bn_errmsg_printf(errmsg, "the mount at %.200s (%.200s) is read-only",
-                         m.path, m.uri);
-        rc = BN_EREADONLY;
-        goto out;
-    }
-    rc = write_type(req, op, &through);
-    if (rc != 0) {
-        goto answered;
-    }
-    if (!through) {
-        if (c->op == OP_CREATE) {
-            struct op_attr *a = &c->u.create.attr;
-            struct xattr *x =
-                bn_realloc(a->xattrs, (a->n_xattrs + 1) * sizeof(*a->xattrs));
-
-            a->xattrs = x;
-            x[a->n_xattrs].key = bn_strdup(USYNC_CACHE_ONLY_XATTR);
-            x[a->n_xattrs].value = bn_strdup("true");
-            a->n_xattrs++;
-            c->flags |= CMD_F_XATTRS;
-        }
-        goto out;
-    }
-    /* What the namespace does not know yet comes from the under storage
-     * first, so both sides agree before the change. */
-    usync_ctx_of(req, &ctx);
-    if (c->op == OP_CREATE) {
-        rc = load_parent(&ctx, &m, c->path, errmsg);
+    if (job != NULL) {
+        http_server_mount_io(req, job, c, done);
     } else {
-        rc = usync_load(&ctx, &m, c->path, errmsg);
+        http_server_submit(req, c, done);
     }
-    if (rc == 0 && c->op == OP_RENAME) {
-        rc = load_parent(&ctx, &m, c->u.rename.to, errmsg);
+}
+
+static void done_sync(struct http_req *req, struct cmd_result *res)
+{
+    struct usync_stats st;
+    size_t len = 0;
+    char *body;
+
+    if (res->rc != 0) {
+        fail(req, res->rc, op_name(OP_SYNC), req->target, res->errmsg);
+    } else {
+        http_server_mount_io_stats(req, &st);
+        body = codec_sync_to_json(req->target, st.created, st.deleted,
+                                  st.updated, st.dirs, &len);
+        http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
     }
-    if (rc != 0) {
-        goto out;
-    }
-    rc = stat_path(req, c->path, &ino, errmsg);
-    if (c->op == OP_CREATE) {
-        if (rc == 0) {
-            bn_errmsg_printf(errmsg, "%.200s already exists", c->path);
-            rc = BN_EEXIST;
-            goto out;
-        }
-        errmsg[0] = '\0';
-        rc = 0;
-    } else if (rc != 0) {
-        goto out; /* not found: the namespace answers the same */
-    }
-    if (rel[0] == '\0' && c->op != OP_CREATE) {
-        goto out; /* the mount point itself: refused above */
-    }
-    if (c->op != OP_CREATE &&
-        inode_xattr_get(&ino, USYNC_CACHE_ONLY_XATTR) != NULL) {
-        goto out; /* never persisted: nothing in the under storage */
-    }
-    rc = ufs_open(m.uri, &u, errmsg);
-    if (rc != 0) {
-        rc = BN_EUFS;
-        goto out;
-    }
-    switch (c->op) {
-    case OP_CREATE:
-        if ((c->flags & CMD_F_RECURSIVE) != 0) {
-            rc = ufs_mkdirs(u, rel, errmsg);
-        }
-        if (rc == 0) {
-            rc = c->u.create.type == INODE_DIR ? ufs_mkdir(u, rel, errmsg)
-                                               : ufs_create(u, rel, errmsg);
-        }
-        break;
-    case OP_DELETE:
-        rc = ufs_remove(u, rel, (c->flags & CMD_F_RECURSIVE) != 0, errmsg);
-        if (rc == BN_ENOTFOUND) {
-            errmsg[0] = '\0';
-            rc = 0; /* gone from the under storage already */
-        }
-        break;
-    case OP_RENAME:
-        rc = ufs_rename(u, rel, rel2, errmsg);
-        break;
-    default:
-        break;
-    }
-out:
-    if (rc != 0) {
-        fail(req, rc, op, c->path, errmsg);
-    }
-answered:
-    if (rc != 0) {
-        cmd_free(c);
-    }
-    ufs_close(u);
-    inode_clear(&ino);
-    free(rel);
-    free(rel2);
-    mount_info_clear(&m);
-    mount_info_clear(&m2);
-    return rc;
+    cmd_result_free(res);
 }
 
 /* POST .../sync[?recursive=true]: re-read the under storage under the
- * path and apply the differences. The leader only. */
+ * path and apply the differences, on an engine worker. The leader only. */
 static void post_sync(struct http_req *req, const char *raw)
 {
     char errmsg[BN_ERRMSG_SIZE] = "";
-    struct usync_stats st = {0};
-    struct usync_ctx ctx;
-    struct mount_info m = {0};
+    struct mount_io_job *job = NULL;
     struct path p = {0};
     bool recursive = false;
-    size_t len = 0;
-    char *body;
     int rc;
 
     if (http_paths_parse_target(req, raw, &p, errmsg) != 0) {
@@ -445,24 +210,19 @@ static void post_sync(struct http_req *req, const char *raw)
         fail(req, rc, op_name(OP_SYNC), req->target, errmsg);
         return;
     }
-    /* The leader's mount table decides (a follower's may lag). */
-    if (http_server_redirect(req)) {
+    rc = mount_io_prepare_sync(req->deps->mio, req->target, recursive, &job,
+                               errmsg);
+    if (rc == BN_ENOTLEADER && http_server_redirect(req)) {
         return;
     }
-    if (!mount_resolve(req->deps->mounts, req->target, &m, NULL)) {
-        bn_errmsg_printf(errmsg, "%.200s is not under a mount", req->target);
-        fail(req, BN_ENOTMOUNT, op_name(OP_SYNC), req->target, errmsg);
-    } else {
-        usync_ctx_of(req, &ctx);
-        rc = usync_path(&ctx, &m, req->target, recursive, &st, errmsg);
-        if (rc != 0) {
-            fail(req, rc, op_name(OP_SYNC), req->target, errmsg);
-        } else {
-            body = codec_sync_to_json(req->target, &st, &len);
-            http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
-        }
+    if (rc == BN_ENOTLEADER) {
+        rc = BN_EUNAVAIL;
     }
-    mount_info_clear(&m);
+    if (rc != 0) {
+        fail(req, rc, op_name(OP_SYNC), req->target, errmsg);
+        return;
+    }
+    http_server_mount_io(req, job, NULL, done_sync);
 }
 
 /* ---- reads ----------------------------------------------------------- */
@@ -474,6 +234,7 @@ static void get_list(struct http_req *req, const struct path *p)
     uint64_t limit = NS_LIST_LIMIT_DEFAULT;
     const char *after = NULL;
     struct ns_page page = {0};
+    struct mount_view *mv;
     size_t len = 0;
     char *body;
     int rc;
@@ -504,7 +265,10 @@ static void get_list(struct http_req *req, const struct path *p)
         fail(req, rc, op_name(OP_LIST), p->norm, errmsg);
         return;
     }
-    body = codec_page_to_json(p->norm, &page, &len);
+    mv = mount_io_view_page(req->deps->mio, p->norm, page.entries, page.n);
+    body =
+        codec_page_to_json(p->norm, page.entries, page.n, page.more, mv, &len);
+    mount_io_views_free(mv, page.n);
     ns_page_clear(&page);
     http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
 }
@@ -537,15 +301,47 @@ static void serve_read(struct http_req *req)
     path_clear(&p);
 }
 
-/* A linearizable read, once this node's leadership is confirmed. */
-static void done_read(struct http_req *req, struct cmd_result *res)
+/* The read of req->target after its load or sync from under storage. */
+static void done_loaded(struct http_req *req, struct cmd_result *res)
 {
     if (res->rc != 0) {
-        fail(req, res->rc, op_name(req->op), req->target, res->errmsg);
-    } else if (mount_before_read(req) == 0) {
+        fail(req, res->rc, op_name(OP_SYNC), req->target, res->errmsg);
+    } else {
         serve_read(req);
     }
     cmd_result_free(res);
+}
+
+/* A linearizable read, once this node's leadership is confirmed: load or
+ * sync req->target from its under storage first when the engine says so
+ * (by the request's sync policy). */
+static void done_read(struct http_req *req, struct cmd_result *res)
+{
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    struct mount_io_job *job = NULL;
+    int rc = res->rc;
+
+    if (rc != 0) {
+        fail(req, rc, op_name(req->op), req->target, res->errmsg);
+        cmd_result_free(res);
+        return;
+    }
+    cmd_result_free(res);
+    rc = mount_io_prepare_read(req->deps->mio, req->target, req->list,
+                               req->sync_ms, &job, errmsg);
+    if (rc == BN_ENOTLEADER && http_server_redirect(req)) {
+        return;
+    }
+    if (rc == BN_ENOTLEADER) {
+        rc = BN_EUNAVAIL;
+    }
+    if (rc != 0) {
+        fail(req, rc, op_name(OP_SYNC), req->target, errmsg);
+    } else if (job != NULL) {
+        http_server_mount_io(req, job, NULL, done_loaded);
+    } else {
+        serve_read(req);
+    }
 }
 
 void http_paths_get(struct http_req *req)
@@ -646,6 +442,7 @@ void http_paths_put(struct http_req *req)
 {
     const struct config *cfg = req->deps->cfg;
     char errmsg[BN_ERRMSG_SIZE] = "";
+    struct mount_io_job *job = NULL;
     struct path p = {0};
     struct cmd *c;
     bool recursive = false;
@@ -676,30 +473,15 @@ void http_paths_put(struct http_req *req)
     if (recursive) {
         c->flags |= CMD_F_RECURSIVE;
     }
-    /* Fill every default here: apply reads no config. */
-    if ((c->flags & CMD_F_MODE) == 0) {
-        c->u.create.attr.mode = c->u.create.type == INODE_DIR ? 0755 : 0644;
-    }
-    if ((c->flags & CMD_F_OWNER) == 0) {
-        c->u.create.attr.owner = bn_strdup(
-            cfg->default_owner != NULL ? cfg->default_owner : "banyan");
-    }
-    if ((c->flags & CMD_F_GROUP) == 0) {
-        c->u.create.attr.group = bn_strdup(
-            cfg->default_group != NULL ? cfg->default_group : "banyan");
-    }
-    c->flags |= CMD_F_MODE | CMD_F_OWNER | CMD_F_GROUP;
-    if (c->u.create.type == INODE_FILE) {
-        c->flags |= CMD_F_SIZE | CMD_F_BLOCK_SIZE;
-    }
     c->path = bn_strdup(p.norm);
     req->json_path = req->target;
     req->op = c->u.create.type == INODE_DIR ? OP_MKDIR : OP_CREATE;
     path_clear(&p);
-    if (mount_before_write(req, c) != 0) {
+    /* The engine fills the defaults and gates writes under a mount. */
+    if (prepare_write(req, c, &job) != 0) {
         return;
     }
-    http_server_submit(req, c, done_create);
+    submit_write(req, c, job, done_create);
 }
 
 static void done_setattr(struct http_req *req, struct cmd_result *res)
@@ -757,6 +539,7 @@ static void done_delete(struct http_req *req, struct cmd_result *res)
 void http_paths_delete(struct http_req *req)
 {
     char errmsg[BN_ERRMSG_SIZE] = "";
+    struct mount_io_job *job = NULL;
     struct path p = {0};
     struct cmd *c;
     bool recursive = false;
@@ -786,10 +569,10 @@ void http_paths_delete(struct http_req *req)
     }
     c->path = bn_strdup(p.norm);
     path_clear(&p);
-    if (mount_before_write(req, c) != 0) {
+    if (prepare_write(req, c, &job) != 0) {
         return;
     }
-    http_server_submit(req, c, done_delete);
+    submit_write(req, c, job, done_delete);
     return;
 err:
     cmd_free(c);
@@ -813,6 +596,7 @@ static void post_rename(struct http_req *req, const char *raw_src)
 {
     const struct config *cfg = req->deps->cfg;
     char errmsg[BN_ERRMSG_SIZE] = "";
+    struct mount_io_job *job = NULL;
     struct path src = {0};
     struct path to = {0};
     struct cmd *c;
@@ -847,10 +631,10 @@ static void post_rename(struct http_req *req, const char *raw_src)
     req->json_path = http_req_strndup(req, to.norm, strlen(to.norm));
     path_clear(&src);
     path_clear(&to);
-    if (mount_before_write(req, c) != 0) {
+    if (prepare_write(req, c, &job) != 0) {
         return;
     }
-    http_server_submit(req, c, done_rename);
+    submit_write(req, c, job, done_rename);
     return;
 err:
     cmd_free(c);

@@ -44,6 +44,7 @@
 #include "../src/log.h"
 #include "../src/mem.h"
 #include "../src/metrics.h"
+#include "../src/mount_io.h"
 #include "../src/repl.h"
 #include "codec.h"
 #include "http_audit.h"
@@ -76,6 +77,7 @@ struct http_wait {
     struct http_wait *prev;      /* srv->waits, under srv->mu */
     struct http_wait *next;
     bool listed;
+    struct usync_stats st; /* a mount I/O job's, under mu */
 };
 
 struct http_server {
@@ -236,12 +238,10 @@ static void never_called(struct http_wait *w, const char *why)
     wait_unref(w);
 }
 
-void http_server_submit(struct http_req *req, struct cmd *c, http_done_fn done)
+/* Give @c the request's Idempotency-Key. Returns false when the key is
+ * bad: then it answered and freed @c. */
+static bool take_idem_key(struct http_req *req, struct cmd *c)
 {
-    struct http_server *srv = req->srv;
-    struct http_wait *w;
-    int rc;
-
     if (req->idem_key != NULL) {
         size_t n = strlen(req->idem_key);
         bool ok = n > 0 && n <= CMD_IDEM_KEY_MAX;
@@ -258,10 +258,22 @@ void http_server_submit(struct http_req *req, struct cmd *c, http_done_fn done)
                              CMD_IDEM_KEY_MAX);
             http_problem_reply(req, BN_EINVAL, errmsg);
             cmd_free(c);
-            return;
+            return false;
         }
         c->flags |= CMD_F_IDEM_KEY;
         c->idem_key = bn_strdup(req->idem_key);
+    }
+    return true;
+}
+
+void http_server_submit(struct http_req *req, struct cmd *c, http_done_fn done)
+{
+    struct http_server *srv = req->srv;
+    struct http_wait *w;
+    int rc;
+
+    if (!take_idem_key(req, c)) {
+        return;
     }
     if (redirect_to_leader(req)) {
         cmd_free(c);
@@ -313,6 +325,52 @@ void http_server_admin(struct http_req *req, const struct repl_admin_req *ar,
     w = suspend(req, done);
     if (w != NULL && repl_admin(req->srv->deps.repl, ar, on_applied, w) != 0) {
         never_called(w, "this node is not the leader");
+    }
+}
+
+/* The outcome of a mount I/O job. Any thread but a request's. */
+static void on_mount_io(void *arg, struct cmd_result *res,
+                        const struct usync_stats *st)
+{
+    struct http_wait *w = arg;
+
+    if (st != NULL) {
+        (void)pthread_mutex_lock(&w->mu);
+        w->st = *st;
+        (void)pthread_mutex_unlock(&w->mu);
+    }
+    wait_complete(w, res);
+    wait_unref(w);
+}
+
+void http_server_mount_io(struct http_req *req, struct mount_io_job *job,
+                          struct cmd *c, http_done_fn done)
+{
+    struct http_wait *w;
+
+    if (c != NULL && !take_idem_key(req, c)) {
+        mount_io_job_free(job);
+        return;
+    }
+    w = suspend(req, done);
+    if (w == NULL) {
+        mount_io_job_free(job);
+        cmd_free(c);
+        return;
+    }
+    mount_io_start(req->srv->deps.mio, job, c, on_mount_io, w);
+}
+
+void http_server_mount_io_stats(const struct http_req *req,
+                                struct usync_stats *out)
+{
+    struct http_wait *w = req->wait;
+
+    memset(out, 0, sizeof(*out));
+    if (w != NULL) {
+        (void)pthread_mutex_lock(&w->mu);
+        *out = w->st;
+        (void)pthread_mutex_unlock(&w->mu);
     }
 }
 
@@ -651,6 +709,15 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
                 http_req_add_header(req, "Idempotent-Replayed", "true");
             }
             req->done(req, res);
+            if (req->wait != w) {
+                /* @done suspended the request again (mount I/O after a
+                 * confirmed read): drop the first wait, and wait on. */
+                (void)pthread_mutex_lock(&w->mu);
+                w->conn = NULL;
+                (void)pthread_mutex_unlock(&w->mu);
+                wait_unref(w);
+                break;
+            }
         }
         ret = send_reply(srv, conn, req);
         break;
@@ -745,7 +812,6 @@ int http_server_start(struct http_server **out, const struct http_deps *deps,
     metrics_mark_start();
     srv = bn_calloc(1, sizeof(*srv));
     srv->deps = *deps;
-    codec_set_mounts(deps->mounts);
     atomic_init(&srv->next_id, 1);
     (void)pthread_mutex_init(&srv->mu, NULL);
     (void)pthread_cond_init(&srv->cond, NULL);

@@ -18,6 +18,8 @@
 #include "http_req.h"
 
 struct http_server;
+struct mount_io_job;
+struct usync_stats;
 
 /* Start listening on cfg->listen. Returns 0 and *out, or BN_EINVAL /
  * BN_EIO with the reason. Startup thread. */
@@ -50,6 +52,22 @@ void http_server_read(struct http_req *req, http_done_fn done);
 struct repl_admin_req;
 void http_server_admin(struct http_req *req, const struct repl_admin_req *ar,
                        http_done_fn done);
+
+/* Suspend @req while mount I/O job @job (mount_io_start()) runs off the
+ * HTTP threads and then, when @c is not NULL, @c is proposed (with the
+ * request's Idempotency-Key, checked as http_server_submit() does); @done
+ * gets the job's failure, @c's applied result (or rc 0 without @c), or
+ * BN_EUNAVAIL once the request timeout has passed, the job going on
+ * without the request. Takes ownership of @job and @c, also when it
+ * fails. Request thread, from a handler or from the @done of an earlier
+ * suspension of the same request. */
+void http_server_mount_io(struct http_req *req, struct mount_io_job *job,
+                          struct cmd *c, http_done_fn done);
+
+/* What the mount I/O job of @req synced, into @out, from its @done.
+ * Request thread. */
+void http_server_mount_io_stats(const struct http_req *req,
+                                struct usync_stats *out);
 
 /* Answer 307 not_leader or 503 when this node is not the leader; returns
  * whether it answered. Request thread. */

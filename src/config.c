@@ -29,6 +29,7 @@
 #include <ini.h>
 
 #include "addr.h"
+#include "inode.h"
 #include "invariant.h"
 #include "log.h"
 #include "mem.h"
@@ -90,10 +91,12 @@ static const struct config_option options[] = {
     {"db_readers", "store", CONFIG_U64, F(db_readers), "8", 1, 64,
      "SQLite read connections"},
 
-    {"default_owner", "namespace", CONFIG_STR, F(default_owner), "banyan", 1,
-     255, "owner of a new inode when the request names none"},
-    {"default_group", "namespace", CONFIG_STR, F(default_group), "banyan", 1,
-     255, "group of a new inode when the request names none"},
+    {"default_owner", "namespace", CONFIG_STR, F(default_owner),
+     INODE_OWNER_DEFAULT, 1, 255,
+     "owner of a new inode when the request names none"},
+    {"default_group", "namespace", CONFIG_STR, F(default_group),
+     INODE_OWNER_DEFAULT, 1, 255,
+     "group of a new inode when the request names none"},
 
     {"sync", "mounts", CONFIG_STR, F(mount_sync), "never", 1, 32,
      "default sync of reads under a mount: never, always or an interval"},

@@ -14,7 +14,7 @@
 
 #include "invariant.h"
 #include "mem.h"
-#include "mount.h"
+#include "mount_info.h"
 
 #define COLS                                                                   \
     "id, parent, name, type, mode, owner, grp, size, block_size, ctime, "      \

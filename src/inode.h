@@ -25,6 +25,14 @@ typedef uint64_t bn_ino;
 #define INODE_OWNER_MAX       255  /* bytes, owner and group */
 #define INODE_MODE_MASK       07777
 
+/* The defaults of a new inode when nothing else decides: the mode a
+ * create gets without one (mount_io_fill_create(), a sync's creates), and
+ * the owner and group of the root and of the config's default_owner and
+ * default_group. One place: change them together with openapi.yaml. */
+#define INODE_MODE_DIR_DEFAULT  0755
+#define INODE_MODE_FILE_DEFAULT 0644
+#define INODE_OWNER_DEFAULT     "banyan"
+
 enum inode_type {
     INODE_DIR = 1,
     INODE_FILE = 2,

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "mem.h"
 #include "mount.h"
+#include "mount_io.h"
 #include "notify.h"
 #include "ns.h"
 #include "repl.h"
@@ -73,6 +74,8 @@ int main(int argc, char **argv)
     struct repl *repl = NULL;
     struct http_server *srv = NULL;
     struct http_deps deps;
+    struct mount_io_opts mo;
+    struct mount_io *mio = NULL;
     sigset_t sigs;
     int sig = 0;
     int lvl;
@@ -204,6 +207,20 @@ int main(int argc, char **argv)
         log_error("main", "%s", errmsg);
         goto out_no_repl_stop;
     }
+    memset(&mo, 0, sizeof(mo));
+    mo.ns = ns;
+    mo.repl = repl;
+    mo.mounts = mounts;
+    mo.owner = cfg.default_owner;
+    mo.group = cfg.default_group;
+    mo.write_type = cfg.mount_write_type;
+    mo.timeout_ms = (unsigned)cfg.request_timeout_ms;
+    rc = mount_io_new(&mo, &mio, errmsg);
+    if (rc != 0) {
+        log_error("main", "%s", errmsg);
+        goto out;
+    }
+    deps.mio = mio;
     deps.cfg = &cfg;
     deps.ns = ns;
     deps.repl = repl;
@@ -239,6 +256,7 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     http_server_stop(srv);
+    mount_io_free(mio); /* before raft: its syncs propose */
     repl_stop(repl);
     ns_free(ns);
     store_close(st);

@@ -26,16 +26,9 @@
 #include <stdint.h>
 
 #include "errcode.h"
+#include "mount_info.h"
 
 struct store;
-
-struct mount_info {
-    uint64_t id;        /* the raft index that mounted it */
-    char *path;         /* the mount point; owned */
-    char *uri;          /* the canonical under-storage URI; owned */
-    bool read_only;     /* writes under it are refused */
-    int64_t mounted_ms; /* when */
-};
 
 struct mount_table;
 

@@ -44,9 +44,9 @@ static int ensure_root(struct store *st)
     root.id = INODE_ROOT_ID;
     root.name = bn_strdup("");
     root.type = INODE_DIR;
-    root.mode = 0755;
-    root.owner = bn_strdup("banyan");
-    root.group = bn_strdup("banyan");
+    root.mode = INODE_MODE_DIR_DEFAULT;
+    root.owner = bn_strdup(INODE_OWNER_DEFAULT);
+    root.group = bn_strdup(INODE_OWNER_DEFAULT);
     root.ttl_ms = -1;
     rc = store_begin(st, errmsg);
     if (rc == 0) {

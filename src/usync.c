@@ -310,10 +310,17 @@ static int propose(struct run *r, struct cmd *c)
 {
     int rc;
 
+    if (r->ctx->stop != NULL && atomic_load(r->ctx->stop)) {
+        cmd_free(c);
+        bn_errmsg_printf(r->errmsg, "the sync stopped: shutting down");
+        return BN_EUNAVAIL;
+    }
     pthread_mutex_lock(&r->w.mu);
     r->w.pending++;
     pthread_mutex_unlock(&r->w.mu);
-    rc = repl_submit(r->ctx->repl, c, on_applied, &r->w);
+    rc = r->ctx->submit != NULL
+             ? r->ctx->submit(r->ctx->submit_arg, c, on_applied, &r->w)
+             : repl_submit(r->ctx->repl, c, on_applied, &r->w);
     if (rc != 0) {
         pthread_mutex_lock(&r->w.mu);
         r->w.pending--;
@@ -345,7 +352,8 @@ static int propose_create(struct run *r, const char *path,
     c->u.create.type = u->type;
     c->path = bn_strdup(path);
     c->flags = CMD_F_MODE | CMD_F_OWNER | CMD_F_GROUP | CMD_F_MTIME;
-    c->u.create.attr.mode = u->type == INODE_DIR ? 0755 : 0644;
+    c->u.create.attr.mode =
+        u->type == INODE_DIR ? INODE_MODE_DIR_DEFAULT : INODE_MODE_FILE_DEFAULT;
     c->u.create.attr.owner = bn_strdup(r->ctx->owner);
     c->u.create.attr.group = bn_strdup(r->ctx->group);
     c->u.create.attr.mtime_ms = u->mtime_ms;

@@ -28,6 +28,7 @@
 #ifndef BANYAN_SRC_USYNC_H
 #define BANYAN_SRC_USYNC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,8 @@
 /* The xattr that marks an inode written with write_type cache_only. */
 #define USYNC_CACHE_ONLY_XATTR "banyan.cache_only"
 
+struct cmd;
+struct cmd_result;
 struct mount_info;
 struct mount_table;
 struct ns;
@@ -104,6 +107,14 @@ struct usync_ctx {
     struct mount_table *mounts; /* NULL: no nested mounts to skip */
     const char *owner;          /* of created inodes */
     const char *group;
+    /* Proposes @c like repl_submit() (NULL: repl_submit on @repl). */
+    int (*submit)(void *arg, struct cmd *c,
+                  void (*cb)(void *cb_arg, struct cmd_result *res),
+                  void *cb_arg);
+    void *submit_arg;
+    /* When not NULL and set, the sync stops before its next proposal with
+     * BN_EUNAVAIL (shutting down). */
+    const atomic_bool *stop;
 };
 
 /* Sync the namespace path @path (normalised; under mount @m) with the

@@ -44,6 +44,17 @@ expect_status "sync /m/small on the leader" 200 -X POST \
     "$(url "$L")/api/v1/paths/m/small/sync?recursive=true"
 body_is "... 200 created (and small itself)" '.created == 201'
 converged "the nodes converge after the sync"
+# Past the read lease, a linearizable read waits for a confirmation round
+# and then for the load of what the namespace lacks: two suspensions of one
+# request.
+sleep 1
+expect_status "a read after the lease loads a file on the leader" 200 \
+    "$(url "$L")/api/v1/paths/m/big/g00001"
+body_is "... from the under storage" '.type == "file" and .persisted == true'
+sleep 1
+expect_status "... and the first listing of a directory" 200 \
+    "$(url "$L")/api/v1/paths/m?list"
+body_is "... big and small" '[.entries[].name] == ["big", "small"]'
 for ((i = 1; i <= NODES; i++)); do
     expect_status "node $i lists the mount" 200 "$(url "$i")/api/v1/mounts"
     body_is "... /m" '[.mounts[].path] == ["/m"]'

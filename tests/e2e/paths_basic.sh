@@ -240,8 +240,8 @@ patch_is "xattrs remove one (null), change one" \
 # Last, as a change of size (truncate) sets mtime too.
 patch_is "mtime" '{"mtime":1700000000123}' '.mtime == 1700000000123'
 patch_is "several attributes at once" \
-    '{"mode":"0444","pinned":false,"ttl":5000,"ttl_action":"delete"}' \
-    '.mode == "0444" and .pinned == false and .ttl == 5000 and .ttl_action == "delete"'
+    '{"mode":"0444","pinned":false,"ttl":3600000,"ttl_action":"delete"}' \
+    '.mode == "0444" and .pinned == false and .ttl == 3600000 and .ttl_action == "delete"'
 body_is "... the other attributes are untouched" \
     '.owner == "bob" and .group == "wheel" and .size == 42 and .mtime == 1700000000123'
 body_is "... the version went up" '.version > $v0' --argjson v0 "$v0"
@@ -254,7 +254,7 @@ body_is "... applied" '.mode == "0640"'
 expect_status "stat after the PATCHes" 200 "$F"
 body_is "... shows every change" \
     '.mode == "0640" and .owner == "bob" and .group == "wheel" and
-     .mtime == 1700000000123 and .ttl == 5000 and .ttl_action == "delete" and
+     .mtime == 1700000000123 and .ttl == 3600000 and .ttl_action == "delete" and
      .pinned == false and .size == 42 and .xattrs == {"user.tier":"cold","new":"1"}'
 check_eq "... same id" "$F_ID" "$(jq .id "$LAST_BODY")"
 expect_status "PATCH a directory's mode" 200 -X PATCH "$B/api/v1/paths/q" \

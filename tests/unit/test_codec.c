@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@
 
 #include "codec.h"
 #include "jsonw.h"
+#include "ns.h"
 
 #include "http_problem.h"
 #include <jansson.h>
@@ -137,7 +139,7 @@ static void test_codec_inode_golden(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct inode ino = sample_inode(i);
         size_t len = 0;
-        char *got = codec_inode_to_json(&ino, cases[i].path, &len);
+        char *got = codec_inode_to_json(&ino, cases[i].path, NULL, &len);
 
         if (strcmp(got, cases[i].want) != 0) {
             print_error("case '%s':\n got %s\nwant %s\n", cases[i].what, got,
@@ -179,7 +181,8 @@ static void test_codec_page(void **state)
 
         page.more = cases[i].more;
         page.n = cases[i].n;
-        got = codec_page_to_json(cases[i].path, &page, &len);
+        got = codec_page_to_json(cases[i].path, page.entries, page.n, page.more,
+                                 NULL, &len);
         for (size_t k = 0; k < 3; k++) {
             if (strstr(got, cases[i].want_sub[k]) == NULL) {
                 print_error("case %zu: %s lacks %s\n", i, got,
@@ -838,12 +841,165 @@ static void test_codec_jsonw_matches_jansson(void **state)
     free(got);
 }
 
+/* The mount fields the caller resolved follow the etag, once per inode,
+ * and only for the entries of a page that lie under a mount. */
+static void test_codec_mount_fields(void **state)
+{
+    struct inode ino = sample_inode(0);
+    struct inode entries[2] = {dir_inode(), dir_inode()};
+    struct mount_view mv = {.mount_id = 9,
+                            .ufs_path = (char *)"file:///srv/d/b",
+                            .persisted = true};
+    struct mount_view views[2] = {
+        {0},
+        {.mount_id = 9, .ufs_path = (char *)"file:///srv/d/c"},
+    };
+    size_t len = 0;
+    char *got;
+
+    (void)state;
+    got = codec_inode_to_json(&ino, "/a/b", &mv, &len);
+    assert_non_null(strstr(got, "\"etag\":\"\\\"17-42\\\"\",\"mount_id\":9,"
+                                "\"ufs_path\":\"file:///srv/d/b\","
+                                "\"persisted\":true}"));
+    assert_int_equal(len, strlen(got));
+    free(got);
+    /* mount_id 0 is "not under a mount": no fields. */
+    mv.mount_id = 0;
+    got = codec_inode_to_json(&ino, "/a/b", &mv, &len);
+    assert_null(strstr(got, "mount_id"));
+    free(got);
+
+    entries[1].name = (char *)"c";
+    got = codec_page_to_json("/d", entries, 2, false, views, &len);
+    assert_non_null(strstr(got, "\"path\":\"/d/b\""));
+    assert_non_null(strstr(got, "\"mount_id\":9,\"ufs_path\":"
+                                "\"file:///srv/d/c\",\"persisted\":false}"));
+    /* One entry under the mount: the field appears once. */
+    assert_null(strstr(strstr(got, "mount_id") + 1, "mount_id"));
+    free(got);
+}
+
+/* Mount, mount list and sync documents (codec_mount.c). */
+static void test_codec_mount_docs(void **state)
+{
+    struct mount_info m[2] = {
+        {.id = 5,
+         .path = (char *)"/data",
+         .uri = (char *)"file:///srv",
+         .read_only = true,
+         .mounted_ms = 1700},
+        {.id = 6, .path = (char *)"/x", .uri = (char *)"file:///x"},
+    };
+    size_t len = 0;
+    char *got;
+
+    (void)state;
+    got = codec_mount_to_json(&m[0], &len);
+    assert_string_equal(got, "{\"id\":5,\"path\":\"/data\",\"ufs\":"
+                             "\"file:///srv\",\"read_only\":true,"
+                             "\"shared\":false,\"options\":{},"
+                             "\"mounted\":1700}");
+    free(got);
+    got = codec_mounts_to_json(m, 2, &len);
+    assert_non_null(strstr(got, "{\"mounts\":[{\"id\":5,"));
+    assert_non_null(strstr(got, "},{\"id\":6,\"path\":\"/x\""));
+    free(got);
+    got = codec_sync_to_json("/data", 1, 2, 3, 4, &len);
+    assert_string_equal(got, "{\"path\":\"/data\",\"created\":1,"
+                             "\"deleted\":2,\"updated\":3,"
+                             "\"directories\":4}");
+    assert_int_equal(len, strlen(got));
+    free(got);
+}
+
+/* The mount body: path parsed, ufs required, read_only a boolean. */
+static void test_codec_decode_mount(void **state)
+{
+    static const struct {
+        const char *body;
+        int rc;
+    } cases[] = {
+        {"{\"path\":\"/m\",\"ufs\":\"file:///srv\"}", 0},
+        {"{\"path\":\"/m\",\"ufs\":\"file:///srv\",\"read_only\":true}", 0},
+        {"{\"path\":\"/m\"}", BN_EINVAL},
+        {"{\"ufs\":\"file:///srv\"}", BN_EINVAL},
+        {"{\"path\":\"/m\",\"ufs\":\"\"}", BN_EINVAL},
+        {"{\"path\":\"/m\",\"ufs\":\"file:///s\",\"read_only\":1}", BN_EINVAL},
+        {"{\"path\":\"/m\",\"ufs\":\"file:///s\",\"x\":1}", BN_EINVAL},
+        {"{\"path\":\"a/../b\",\"ufs\":\"file:///s\"}", BN_EINVALPATH},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char errmsg[BN_ERRMSG_SIZE] = "";
+        struct path p = {0};
+        char *ufs = NULL;
+        bool ro = false;
+        int rc = codec_decode_mount(cases[i].body, strlen(cases[i].body),
+                                    1 << 20, &p, &ufs, &ro, errmsg);
+
+        assert_int_equal(rc, cases[i].rc);
+        if (rc == 0) {
+            assert_string_equal(p.norm, "/m");
+            assert_non_null(ufs);
+            assert_int_equal(ro, strstr(cases[i].body, "true") != NULL);
+        } else {
+            assert_true(errmsg[0] != '\0');
+        }
+        free(ufs);
+        path_clear(&p);
+    }
+}
+
+/* Cluster documents (codec_cluster.c): checksum digits, term first,
+ * members, and the names of roles. */
+static void test_codec_cluster_docs(void **state)
+{
+    struct repl_admin_req m = {.op = REPL_ADD, .id = 3, .role = REPL_STANDBY};
+    struct repl_admin_req out;
+    char errmsg[BN_ERRMSG_SIZE] = "";
+    size_t len = 0;
+    char *got;
+
+    (void)state;
+    got = codec_checksum_to_json(2, 10, 5, 3, 0xabcULL, &len);
+    assert_string_equal(got, "{\"node_id\":2,\"applied_index\":10,"
+                             "\"inodes\":5,\"directories\":3,"
+                             "\"checksum\":\"0000000000000abc\"}");
+    free(got);
+    got = codec_term_to_json(7, 2, &len);
+    assert_string_equal(got, "{\"term\":7,\"node_id\":2}");
+    free(got);
+    (void)snprintf(m.http, sizeof(m.http), "127.0.0.1:1");
+    got = codec_member_to_json(&m, &len);
+    assert_string_equal(got, "{\"id\":3,\"http\":\"127.0.0.1:1\","
+                             "\"role\":\"standby\"}");
+    free(got);
+    assert_string_equal(repl_role_name(REPL_LEADER), "leader");
+    assert_string_equal(repl_role_name(42), "unavailable");
+    assert_string_equal(repl_member_role_name(REPL_SPARE), "spare");
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(codec_decode_member("{\"role\":\"voter\"}", 16, 1 << 20,
+                                         REPL_ASSIGN, &out, errmsg),
+                     0);
+    assert_int_equal(out.role, REPL_VOTER);
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(
+        codec_decode_member("{\"id\":1}", 8, 1 << 20, REPL_ADD, &out, errmsg),
+        BN_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codec_inode_golden),
         cmocka_unit_test(test_codec_jsonw_matches_jansson),
         cmocka_unit_test(test_codec_page),
+        cmocka_unit_test(test_codec_mount_fields),
+        cmocka_unit_test(test_codec_mount_docs),
+        cmocka_unit_test(test_codec_decode_mount),
+        cmocka_unit_test(test_codec_cluster_docs),
         cmocka_unit_test(test_codec_problem_reply),
         cmocka_unit_test(test_codec_health),
         cmocka_unit_test(test_codec_create_rejects),

@@ -112,16 +112,17 @@ int codec_decode_member(const char *body, size_t len, size_t max, int op,
 
 /* Decoders: @body is @len bytes (need not be NUL-terminated). */
 
-/* A create (PUT) body into @c (a OP_CREATE from cmd_new()): sets
- * c->u.create.type; c->mode, owner, group, size, block_size, xattrs when
- * present, each with its CMD_F_* flag, and CMD_F_RECURSIVE for "recursive":
- * true. Defaults are the caller's job (fields without a flag are untouched).
- * "type" is required; "size" and "block_size" are for files only. On failure @c
- * may hold part of the fields; cmd_free() releases them. */
+/* A create (PUT) body into @c (an OP_CREATE from cmd_new()): sets
+ * c->u.create.type, and mode, owner, group, size, block_size, xattrs of
+ * c->u.create.attr when present, each with its CMD_F_* flag, and
+ * CMD_F_RECURSIVE for "recursive": true. Defaults are the caller's job
+ * (fields without a flag are untouched). "type" is required; "size" and
+ * "block_size" are for files only. On failure @c may hold part of the
+ * fields; cmd_free() releases them. */
 int codec_decode_create(const char *body, size_t len, size_t max, struct cmd *c,
                         char errmsg[BN_ERRMSG_SIZE]);
 
-/* A set-attribute (PATCH, JSON merge patch) body into @c (a OP_SETATTR):
+/* A set-attribute (PATCH, JSON merge patch) body into @c (an OP_SETATTR):
  * "mode", "owner", "group", "mtime", "ttl" (null: clear, as ttl_ms -1),
  * "ttl_action", "pinned", "size", "xattrs" (a null value removes the key),
  * each setting its CMD_F_* flag; at least one is required. Same failure

@@ -18,6 +18,7 @@
 #include "../src/db.h"
 #include "../src/httpc.h"
 #include "../src/log.h"
+#include "../src/op.h"
 #include "../src/repl.h"
 #include "../src/store.h"
 #include "codec.h"
@@ -349,3 +350,25 @@ void http_cluster_transfer(struct http_req *req)
 {
     member_op(req, REPL_TRANSFER, 0, done_transfer);
 }
+
+const struct http_route http_cluster_routes[] = {
+    {HTTP_GET, HTTP_CLUSTER_PREFIX, 0, OP_CLUSTER_INFO, http_cluster_get},
+    {HTTP_GET, HTTP_CLUSTER_PREFIX "/self", 0, OP_CLUSTER_SELF,
+     http_cluster_self},
+    {HTTP_GET, HTTP_CLUSTER_PREFIX "/term", 0, OP_LEASE, http_cluster_term},
+    {HTTP_GET, HTTP_CLUSTER_PREFIX "/checksum", 0, OP_CHECKSUM,
+     http_cluster_checksum},
+    {HTTP_GET, HTTP_CLUSTER_PREFIX "/snapshot", 0, OP_SNAPSHOT,
+     http_cluster_snapshot},
+    {HTTP_POST, HTTP_CLUSTER_PREFIX "/nodes", HTTP_R_BODY, OP_NODE_ADD,
+     http_cluster_add},
+    {HTTP_PATCH, HTTP_CLUSTER_PREFIX "/nodes", HTTP_R_TREE | HTTP_R_BODY,
+     OP_NODE_ASSIGN, http_cluster_assign},
+    {HTTP_DELETE, HTTP_CLUSTER_PREFIX "/nodes", HTTP_R_TREE, OP_NODE_REMOVE,
+     http_cluster_remove},
+    {HTTP_POST, HTTP_CLUSTER_PREFIX "/transfer", HTTP_R_BODY, OP_TRANSFER,
+     http_cluster_transfer},
+};
+
+const size_t http_cluster_n_routes =
+    sizeof(http_cluster_routes) / sizeof(http_cluster_routes[0]);

@@ -9,6 +9,7 @@
 #define BANYAN_API_HTTP_CLUSTER_H
 
 #include "http_req.h"
+#include "http_router.h"
 
 #define HTTP_CLUSTER_PREFIX "/api/v1/cluster"
 
@@ -21,5 +22,10 @@ void http_cluster_add(struct http_req *req);      /* POST /cluster/nodes */
 void http_cluster_assign(struct http_req *req);   /* PATCH /cluster/nodes/N */
 void http_cluster_remove(struct http_req *req);   /* DELETE /cluster/nodes/N */
 void http_cluster_transfer(struct http_req *req); /* POST /cluster/transfer */
+
+/* The routes this resource serves, each naming its op (op.h), in the
+ * order the router tries them (http_routes.c lists the resources). */
+extern const struct http_route http_cluster_routes[];
+extern const size_t http_cluster_n_routes;
 
 #endif /* BANYAN_API_HTTP_CLUSTER_H */

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "../src/op.h"
 #include "../src/repl.h"
 #include "codec.h"
 #include "http_problem.h"
@@ -51,3 +52,13 @@ void http_health_ready(struct http_req *req)
                                &len);
     http_req_reply(req, 200, CODEC_MEDIA_JSON, body, len);
 }
+
+const struct http_route http_health_routes[] = {
+    {HTTP_GET, "/healthz", 0, OP_HEALTH, http_health_live},
+    {HTTP_HEAD, "/healthz", 0, OP_HEALTH, http_health_live},
+    {HTTP_GET, "/readyz", 0, OP_READY, http_health_ready},
+    {HTTP_HEAD, "/readyz", 0, OP_READY, http_health_ready},
+};
+
+const size_t http_health_n_routes =
+    sizeof(http_health_routes) / sizeof(http_health_routes[0]);

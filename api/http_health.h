@@ -13,11 +13,17 @@
 #define BANYAN_API_HTTP_HEALTH_H
 
 #include "http_req.h"
+#include "http_router.h"
 
 /* GET|HEAD /healthz. Request thread. */
 void http_health_live(struct http_req *req);
 
 /* GET|HEAD /readyz. Request thread. */
 void http_health_ready(struct http_req *req);
+
+/* The routes this resource serves, each naming its op (op.h), in the
+ * order the router tries them (http_routes.c lists the resources). */
+extern const struct http_route http_health_routes[];
+extern const size_t http_health_n_routes;
 
 #endif /* BANYAN_API_HTTP_HEALTH_H */

@@ -66,3 +66,11 @@ void http_metrics_get(struct http_req *req)
     body = metrics_render(&snap, &len);
     http_req_reply(req, 200, METRICS_CONTENT_TYPE, body, len);
 }
+
+const struct http_route http_metrics_routes[] = {
+    {HTTP_GET, "/metrics", 0, OP_METRICS, http_metrics_get},
+    {HTTP_HEAD, "/metrics", 0, OP_METRICS, http_metrics_get},
+};
+
+const size_t http_metrics_n_routes =
+    sizeof(http_metrics_routes) / sizeof(http_metrics_routes[0]);

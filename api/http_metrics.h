@@ -12,6 +12,7 @@
 #define BANYAN_API_HTTP_METRICS_H
 
 #include "http_req.h"
+#include "http_router.h"
 
 /* GET|HEAD /metrics: the Prometheus text exposition. Request thread. */
 void http_metrics_get(struct http_req *req);
@@ -23,5 +24,10 @@ int http_metrics_op(const struct http_req *req);
 /* Count the answer of @req (its route, method, status and latency); call
  * it once, when the answer is queued. Request thread. */
 void http_metrics_answered(const struct http_req *req);
+
+/* The routes this resource serves, each naming its op (op.h), in the
+ * order the router tries them (http_routes.c lists the resources). */
+extern const struct http_route http_metrics_routes[];
+extern const size_t http_metrics_n_routes;
 
 #endif /* BANYAN_API_HTTP_METRICS_H */

@@ -14,6 +14,7 @@
 #include "../src/mem.h"
 #include "../src/mount.h"
 #include "../src/mount_io.h"
+#include "../src/op.h"
 #include "../src/path.h"
 #include "codec.h"
 #include "http_paths.h"
@@ -138,3 +139,13 @@ void http_mounts_remove(struct http_req *req)
     path_clear(&p);
     http_server_submit(req, c, done_unmount);
 }
+
+const struct http_route http_mounts_routes[] = {
+    {HTTP_GET, HTTP_MOUNTS_PREFIX, 0, OP_MOUNT_LIST, http_mounts_list},
+    {HTTP_POST, HTTP_MOUNTS_PREFIX, HTTP_R_BODY, OP_MOUNT, http_mounts_add},
+    {HTTP_DELETE, HTTP_MOUNTS_PREFIX, HTTP_R_TREE, OP_UNMOUNT,
+     http_mounts_remove},
+};
+
+const size_t http_mounts_n_routes =
+    sizeof(http_mounts_routes) / sizeof(http_mounts_routes[0]);

@@ -12,6 +12,7 @@
 #define BANYAN_API_HTTP_MOUNTS_H
 
 #include "http_req.h"
+#include "http_router.h"
 
 #define HTTP_MOUNTS_PREFIX "/api/v1/mounts"
 
@@ -23,5 +24,10 @@ void http_mounts_add(struct http_req *req);
 
 /* DELETE /api/v1/mounts/{path}: unmount; 204. */
 void http_mounts_remove(struct http_req *req);
+
+/* The routes this resource serves, each naming its op (op.h), in the
+ * order the router tries them (http_routes.c lists the resources). */
+extern const struct http_route http_mounts_routes[];
+extern const size_t http_mounts_n_routes;
 
 #endif /* BANYAN_API_HTTP_MOUNTS_H */

@@ -17,13 +17,12 @@
 #include "../src/mem.h"
 #include "../src/mount_io.h"
 #include "../src/ns.h"
+#include "../src/op.h"
 #include "../src/path.h"
 #include "../src/usync.h"
 #include "codec.h"
 #include "http_problem.h"
 #include "http_server.h"
-
-#define PATHS_PREFIX "/api/v1/paths"
 
 /* Answer with @rc after wrapping @errmsg in "@op @path: ". ns_apply() wraps
  * its messages the same way (with op_name()), so a message that starts
@@ -431,7 +430,7 @@ static void done_create(struct http_req *req, struct cmd_result *res)
         done_no_inode(req, res, op_name(OP_CREATE));
         return;
     }
-    loc = http_req_printf(req, "%s%s", PATHS_PREFIX,
+    loc = http_req_printf(req, "%s%s", HTTP_PATHS_PREFIX,
                           http_req_encode_path(req, req->target));
     reply_inode(req, 201, &res->ino, req->target);
     http_req_add_header(req, "Location", loc);
@@ -687,3 +686,19 @@ void http_paths_post(struct http_req *req)
         break;
     }
 }
+
+const struct http_route http_paths_routes[] = {
+    {HTTP_GET, HTTP_PATHS_PREFIX, HTTP_R_TREE, OP_STAT, http_paths_get},
+    {HTTP_HEAD, HTTP_PATHS_PREFIX, HTTP_R_TREE, OP_STAT, http_paths_get},
+    {HTTP_PUT, HTTP_PATHS_PREFIX, HTTP_R_TREE | HTTP_R_BODY, OP_CREATE,
+     http_paths_put},
+    {HTTP_PATCH, HTTP_PATHS_PREFIX,
+     HTTP_R_TREE | HTTP_R_BODY | HTTP_R_MERGE_PATCH, OP_SETATTR,
+     http_paths_patch},
+    {HTTP_DELETE, HTTP_PATHS_PREFIX, HTTP_R_TREE, OP_DELETE, http_paths_delete},
+    {HTTP_POST, HTTP_PATHS_PREFIX, HTTP_R_TREE | HTTP_R_BODY, OP_OTHER,
+     http_paths_post},
+};
+
+const size_t http_paths_n_routes =
+    sizeof(http_paths_routes) / sizeof(http_paths_routes[0]);

@@ -17,6 +17,9 @@
 #include "../src/errcode.h"
 #include "../src/path.h"
 #include "http_req.h"
+#include "http_router.h"
+
+#define HTTP_PATHS_PREFIX "/api/v1/paths"
 
 /* Decode and normalise the path in the raw URL tail @raw into @p (free
  * with path_clear()) and set req->target; on failure answer 400
@@ -38,5 +41,10 @@ void http_paths_delete(struct http_req *req);
 
 /* POST .../{action}: "rename"; any other action is 404. */
 void http_paths_post(struct http_req *req);
+
+/* The routes this resource serves, each naming its op (op.h), in the
+ * order the router tries them (http_routes.c lists the resources). */
+extern const struct http_route http_paths_routes[];
+extern const size_t http_paths_n_routes;
 
 #endif /* BANYAN_API_HTTP_PATHS_H */

@@ -57,6 +57,7 @@ struct http_req;
 typedef void (*http_done_fn)(struct http_req *req, struct cmd_result *res);
 
 struct http_route;
+struct http_route_set;
 struct mount_io;
 struct mount_table;
 struct ns;
@@ -71,10 +72,12 @@ struct http_deps {
     struct repl *repl;
     struct store *st;
     const char *http; /* this node's HTTP address as the cluster knows it */
-    struct mount_table *mounts;      /* the mount table (mount.h) */
-    struct mount_io *mio;            /* mount I/O of the engine (mount_io.h) */
-    const struct http_route *routes; /* the route table (http_routes.h) */
-    size_t n_routes;
+    struct mount_table *mounts; /* the mount table (mount.h) */
+    struct mount_io *mio;       /* mount I/O of the engine (mount_io.h) */
+    /* The route tables, one per resource, in the order tried
+     * (http_routes.h). */
+    const struct http_route_set *route_sets;
+    size_t n_route_sets;
 };
 
 struct http_hdr {

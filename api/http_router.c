@@ -1,6 +1,6 @@
 /*
  * http_router: matching a request against a route table (see
- * http_routes.c for banyan's).
+ * http_routes.c for banyan's list).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -28,34 +28,39 @@ static const char *match(const struct http_route *r, const char *url)
     return NULL;
 }
 
-int http_router_route(struct http_req *req, const struct http_route *routes,
-                      size_t n_routes, char errmsg[BN_ERRMSG_SIZE])
+int http_router_route(struct http_req *req, const struct http_route_set *sets,
+                      size_t n_sets, char errmsg[BN_ERRMSG_SIZE])
 {
     const struct http_route *found = NULL;
     char allow[64] = "";
     size_t n = 0;
 
-    for (size_t i = 0; i < n_routes; i++) {
-        const char *rest = match(&routes[i], req->url);
+    for (size_t s = 0; s < n_sets; s++) {
+        const struct http_route *routes = sets[s].routes;
 
-        if (rest == NULL) {
-            continue;
-        }
-        if (routes[i].method == req->method) {
-            req->route = &routes[i];
-            req->rest = rest;
-            req->op = routes[i].op;
-            return 0;
-        }
-        if (found == NULL || strcmp(found->pattern, routes[i].pattern) == 0) {
-            const char *name = http_req_method_name(routes[i].method);
-            int w = snprintf(allow + n, sizeof(allow) - n, "%s%s",
-                             n > 0 ? ", " : "", name);
+        for (size_t i = 0; i < *sets[s].n; i++) {
+            const char *rest = match(&routes[i], req->url);
 
-            if (w > 0 && (size_t)w < sizeof(allow) - n) {
-                n += (size_t)w;
+            if (rest == NULL) {
+                continue;
             }
-            found = &routes[i];
+            if (routes[i].method == req->method) {
+                req->route = &routes[i];
+                req->rest = rest;
+                req->op = routes[i].op;
+                return 0;
+            }
+            if (found == NULL ||
+                strcmp(found->pattern, routes[i].pattern) == 0) {
+                const char *name = http_req_method_name(routes[i].method);
+                int w = snprintf(allow + n, sizeof(allow) - n, "%s%s",
+                                 n > 0 ? ", " : "", name);
+
+                if (w > 0 && (size_t)w < sizeof(allow) - n) {
+                    n += (size_t)w;
+                }
+                found = &routes[i];
+            }
         }
     }
     if (found == NULL) {

@@ -1,7 +1,8 @@
 /*
  * http_router: routing a request by a table of routes, {method, pattern,
- * flags, op, handler} (the table itself is http_routes.c, so that the
- * router, and the server that calls it, know no handler).
+ * flags, op, handler} (each resource's file keeps its table; http_routes.c
+ * lists them, so that the router, and the server that calls it, know no
+ * handler).
  *
  * A pattern is either exact ("/healthz") or a prefix that owns a subtree
  * (HTTP_R_TREE: "/api/v1/paths" matches itself and "/api/v1/paths/..."),
@@ -37,11 +38,19 @@ struct http_route {
     http_handler_fn handler;
 };
 
-/* Route @req by req->method and req->url among the @n @routes: sets
- * req->route, req->rest and req->op (the route's) and returns 0; or
- * returns BN_ENOTFOUND, or BN_EMETHOD after adding an Allow header to the
- * response, with the reason in @errmsg. Request thread. */
-int http_router_route(struct http_req *req, const struct http_route *routes,
+/* One resource's routes: a table and its length (a pointer, as the
+ * length is a constant of another file). */
+struct http_route_set {
+    const struct http_route *routes;
+    const size_t *n;
+};
+
+/* Route @req by req->method and req->url among the routes of the @n
+ * @sets, tried in order: sets req->route, req->rest and req->op (the
+ * route's) and returns 0; or returns BN_ENOTFOUND, or BN_EMETHOD after
+ * adding an Allow header to the response, with the reason in @errmsg.
+ * Request thread. */
+int http_router_route(struct http_req *req, const struct http_route_set *sets,
                       size_t n, char errmsg[BN_ERRMSG_SIZE]);
 
 #endif /* BANYAN_API_HTTP_ROUTER_H */

@@ -595,7 +595,8 @@ static void start(struct http_server *srv, struct MHD_Connection *conn,
         req->has_content_length =
             http_req_parse_u64(cl, strlen(cl), &req->content_length) == 0;
     }
-    rc = http_router_route(req, srv->deps.routes, srv->deps.n_routes, errmsg);
+    rc = http_router_route(req, srv->deps.route_sets, srv->deps.n_route_sets,
+                           errmsg);
     if (rc != 0) {
         http_problem_reply(req, rc, errmsg);
         return;

@@ -26,6 +26,7 @@
 
 #include "../src/config.h"
 #include "../src/log.h"
+#include "../src/op.h"
 #include "../src/path.h"
 #include "http_problem.h"
 
@@ -221,3 +222,13 @@ void http_static_file(struct http_req *req)
     }
     path_clear(&p);
 }
+
+const struct http_route http_static_routes[] = {
+    {HTTP_GET, "/", 0, OP_WEB, http_static_index},
+    {HTTP_HEAD, "/", 0, OP_WEB, http_static_index},
+    {HTTP_GET, HTTP_STATIC_PREFIX, HTTP_R_TREE, OP_WEB, http_static_file},
+    {HTTP_HEAD, HTTP_STATIC_PREFIX, HTTP_R_TREE, OP_WEB, http_static_file},
+};
+
+const size_t http_static_n_routes =
+    sizeof(http_static_routes) / sizeof(http_static_routes[0]);

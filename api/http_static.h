@@ -18,6 +18,7 @@
 #define BANYAN_API_HTTP_STATIC_H
 
 #include "http_req.h"
+#include "http_router.h"
 
 #define HTTP_STATIC_PREFIX "/web" /* URL prefix of the files */
 
@@ -35,5 +36,10 @@ const char *http_static_media_type(const char *name);
 /* Log a warning when @web_root is not a directory that can be read (the
  * dashboard is then off: its routes answer 404). Startup thread. */
 void http_static_check_root(const char *web_root);
+
+/* The routes this resource serves, each naming its op (op.h), in the
+ * order the router tries them (http_routes.c lists the resources). */
+extern const struct http_route http_static_routes[];
+extern const size_t http_static_n_routes;
 
 #endif /* BANYAN_API_HTTP_STATIC_H */

@@ -227,8 +227,8 @@ int main(int argc, char **argv)
     deps.st = st;
     deps.http = self_http;
     deps.mounts = mounts;
-    deps.routes = http_routes_table;
-    deps.n_routes = http_routes_count;
+    deps.route_sets = http_routes_sets;
+    deps.n_route_sets = http_routes_n_sets;
     rc = http_server_start(&srv, &deps, errmsg);
     if (rc != 0) {
         log_error("main", "%s", errmsg);

@@ -46,17 +46,11 @@ static const uint64_t batch_bounds[] = {1,   2,   4,   8,    16,   32,  64,
                                         128, 256, 512, 1024, 2048, 4096};
 #define N_BATCH_BOUNDS (sizeof(batch_bounds) / sizeof(batch_bounds[0]))
 
-static const char *const op_names[METRICS_OP_COUNT] = {
-    [METRICS_OP_OTHER] = "other",   [METRICS_OP_STAT] = "stat",
-    [METRICS_OP_LIST] = "list",     [METRICS_OP_CREATE] = "create",
-    [METRICS_OP_MKDIR] = "mkdir",   [METRICS_OP_SETATTR] = "setattr",
-    [METRICS_OP_DELETE] = "delete", [METRICS_OP_RENAME] = "rename",
-};
-
-/* The order in which the operations are rendered: the contract's. */
-static const int op_order[METRICS_OP_COUNT] = {
-    METRICS_OP_STAT,    METRICS_OP_LIST,   METRICS_OP_CREATE, METRICS_OP_MKDIR,
-    METRICS_OP_SETATTR, METRICS_OP_DELETE, METRICS_OP_RENAME, METRICS_OP_OTHER,
+/* The op of each histogram: its label is the op's name (op.h). */
+static const int metric_ops[METRICS_OP_COUNT] = {[METRICS_OP_OTHER] = OP_OTHER,
+#define METRIC_OP(ID) [METRICS_OP_##ID] = OP_##ID,
+                                                 OP_METRIC_MAP(METRIC_OP)
+#undef METRIC_OP
 };
 
 struct shard {
@@ -88,7 +82,8 @@ static _Atomic uint64_t leader_changes;
 
 const char *metrics_op_name(int op)
 {
-    return op >= 0 && op < METRICS_OP_COUNT ? op_names[op] : "other";
+    return op_name(op >= 0 && op < METRICS_OP_COUNT ? metric_ops[op]
+                                                    : OP_OTHER);
 }
 
 static struct shard *my(void)
@@ -464,11 +459,12 @@ static void render_ops(struct metrics_out *o)
     metrics_out_family(o, name, "histogram",
                        "Time from a request's arrival to its answer, by "
                        "operation (writes include the raft round trip).");
-    for (size_t i = 0; i < METRICS_OP_COUNT; i++) {
-        int op = op_order[i];
+    /* OTHER (0) last, as the contract renders them. */
+    for (size_t i = 1; i <= METRICS_OP_COUNT; i++) {
+        int op = (int)(i % METRICS_OP_COUNT);
         uint64_t counts[N_OP_BOUNDS + 1] = {0};
         uint64_t sum = 0;
-        const char *labels[2] = {"op", op_names[op]};
+        const char *labels[2] = {"op", metrics_op_name(op)};
 
         for (size_t sh = 0; sh < METRICS_SHARDS; sh++) {
             for (size_t b = 0; b <= N_OP_BOUNDS; b++) {

@@ -25,23 +25,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "op.h"
+
 #define METRICS_SHARDS 16
 
-/* The operations of banyan_operation_duration_seconds{op}. OTHER is 0, so
- * a zeroed request carries "not classified yet". */
+/* The operations of banyan_operation_duration_seconds{op}: the ops of
+ * OP_METRIC_MAP (op.h), after OTHER, which is 0, so a zeroed request
+ * carries "not classified yet". */
 enum metrics_op {
     METRICS_OP_OTHER = 0,
-    METRICS_OP_STAT = 1,
-    METRICS_OP_LIST = 2,
-    METRICS_OP_CREATE = 3,
-    METRICS_OP_MKDIR = 4,
-    METRICS_OP_SETATTR = 5,
-    METRICS_OP_DELETE = 6,
-    METRICS_OP_RENAME = 7,
-    METRICS_OP_COUNT = 8,
+#define METRICS__OP(ID) METRICS_OP_##ID,
+    OP_METRIC_MAP(METRICS__OP)
+#undef METRICS__OP
+    METRICS_OP_COUNT,
 };
 
-/* The label value of @op ("stat", ...; "other" when out of range). */
+/* The label value of @op: its op's name ("stat", ...; "other" when out
+ * of range). */
 const char *metrics_op_name(int op);
 
 /* ---- recording (hot path) --------------------------------------------- */

@@ -6,13 +6,12 @@
  * never change or reuse one), its stable NAME (error messages, audit lines,
  * the POST action of an OP_F_ACTION op), its kind (OP_K_*), its flags
  * (OP_F_*), the permission it will need (OP_PERM_*; issue 10 enforces it),
- * the label of its latency histogram (enum metrics_op, without the
- * METRICS_OP_ prefix), its command codec (cmd.c's enc_/dec_/clear_CODEC,
- * which an op may share with another of the same arguments: "path" is the
- * path alone; "none" for an op that is not a command) and its apply
- * function (ns.c for the namespace rows, fsm.c for the others; NULL when
- * it is not replicated). The arguments of the replicated ops are the
- * structs below, members of struct cmd's union (cmd.h).
+ * the latency histogram it counts in (one of OP_METRIC_MAP, or OTHER), its
+ * command codec (cmd.c's enc_/dec_/clear_CODEC, which an op may share with
+ * another of the same arguments: "path" is the path alone; "none" for an op
+ * that is not a command) and its apply function (ns.c for the namespace rows,
+ * fsm.c for the others; NULL when it is not replicated). The arguments of the
+ * replicated ops are the structs below, members of struct cmd's union (cmd.h).
  * From these rows come the enum, the names, cmd.c's codecs, ns.c's and
  * fsm.c's apply dispatch, and the op, metric label and audit name of every
  * route in api/. How to add one: CONTRIBUTING.md.
@@ -125,6 +124,13 @@
 /* clang-format on */
 
 #define OP_MAP(X) OP_NS_MAP(X) OP_MOUNT_MAP(X) OP_CLUSTER_MAP(X) OP_NODE_MAP(X)
+
+/* The ops with a latency histogram of their own
+ * (banyan_operation_duration_seconds{op}, labelled with the op's NAME), in
+ * the order /metrics renders them, OTHER last; every row's METRIC column
+ * names one of these. metrics.h makes enum metrics_op of it, OTHER = 0. */
+#define OP_METRIC_MAP(X)                                                       \
+    X(STAT) X(LIST) X(CREATE) X(MKDIR) X(SETATTR) X(DELETE) X(RENAME)
 
 enum op_id {
 #define OP__ENUM(ID, CODE, ...) OP_##ID = CODE,

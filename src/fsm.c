@@ -141,7 +141,7 @@ static int apply_mount(struct fsm *f, const struct cmd *c, int64_t now_ms,
             mk.u.create.type = INODE_DIR;
             mk.flags = CMD_F_RECURSIVE | CMD_F_MODE;
             mk.path = p.norm;
-            mk.u.create.attr.mode = 0755;
+            mk.u.create.attr.mode = INODE_MODE_DIR_DEFAULT;
             mk.u.create.attr.owner = c->u.mount.owner;
             mk.u.create.attr.group = c->u.mount.group;
             rc = ns_apply(f->ns, &mk, now_ms, index, res);

@@ -490,7 +490,7 @@ static int apply_create(struct ns *ns, const struct cmd *c,
         node.parent = r.parent.id;
         node.name = bn_strdup(p->seg[i]);
         node.type = last ? c->u.create.type : INODE_DIR;
-        node.mode = last ? a->mode : 0755;
+        node.mode = last ? a->mode : INODE_MODE_DIR_DEFAULT;
         node.owner = bn_strdup(a->owner != NULL ? a->owner : "");
         node.group = bn_strdup(a->group != NULL ? a->group : "");
         node.ctime_ms = node.mtime_ms = node.atime_ms = now_ms;

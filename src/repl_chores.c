@@ -70,8 +70,10 @@ static void root_mount(struct repl *r)
     c->path = bn_strdup("/");
     c->u.mount.uri = bn_strdup(r->o.root_ufs);
     c->u.mount.read_only = r->o.root_read_only;
-    c->u.mount.owner = bn_strdup(r->o.owner != NULL ? r->o.owner : "banyan");
-    c->u.mount.group = bn_strdup(r->o.group != NULL ? r->o.group : "banyan");
+    c->u.mount.owner =
+        bn_strdup(r->o.owner != NULL ? r->o.owner : INODE_OWNER_DEFAULT);
+    c->u.mount.group =
+        bn_strdup(r->o.group != NULL ? r->o.group : INODE_OWNER_DEFAULT);
     (void)repl_submit(r, c, root_mount_done, r);
 }
 

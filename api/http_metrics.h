@@ -17,7 +17,7 @@
 /* GET|HEAD /metrics: the Prometheus text exposition. Request thread. */
 void http_metrics_get(struct http_req *req);
 
-/* The latency label of @req (enum metrics_op): its op's row says (req->op:
+/* The latency label of @req (enum op_metric, op.h): its op's row says (req->op:
  * its route's, refined by its handler). Request thread. */
 int http_metrics_op(const struct http_req *req);
 

@@ -47,16 +47,16 @@ static const uint64_t batch_bounds[] = {1,   2,   4,   8,    16,   32,  64,
 #define N_BATCH_BOUNDS (sizeof(batch_bounds) / sizeof(batch_bounds[0]))
 
 /* The op of each histogram: its label is the op's name (op.h). */
-static const int metric_ops[METRICS_OP_COUNT] = {[METRICS_OP_OTHER] = OP_OTHER,
-#define METRIC_OP(ID) [METRICS_OP_##ID] = OP_##ID,
-                                                 OP_METRIC_MAP(METRIC_OP)
+static const int metric_ops[OP_METRIC_COUNT] = {[OP_METRIC_OTHER] = OP_OTHER,
+#define METRIC_OP(ID) [OP_METRIC_##ID] = OP_##ID,
+                                                OP_METRIC_MAP(METRIC_OP)
 #undef METRIC_OP
 };
 
 struct shard {
     _Alignas(64) _Atomic uint64_t req[REQ_SLOTS];
-    _Atomic uint64_t op_bucket[METRICS_OP_COUNT][N_OP_BOUNDS + 1];
-    _Atomic uint64_t op_sum_us[METRICS_OP_COUNT];
+    _Atomic uint64_t op_bucket[OP_METRIC_COUNT][N_OP_BOUNDS + 1];
+    _Atomic uint64_t op_sum_us[OP_METRIC_COUNT];
     _Atomic uint64_t batch_bucket[N_BATCH_BOUNDS + 1];
     _Atomic uint64_t batch_sum;
 };
@@ -82,8 +82,7 @@ static _Atomic uint64_t leader_changes;
 
 const char *metrics_op_name(int op)
 {
-    return op_name(op >= 0 && op < METRICS_OP_COUNT ? metric_ops[op]
-                                                    : OP_OTHER);
+    return op_name(op >= 0 && op < OP_METRIC_COUNT ? metric_ops[op] : OP_OTHER);
 }
 
 static struct shard *my(void)
@@ -192,8 +191,8 @@ void metrics_http_answer(const char *route, const char *method, int code,
     if (slot >= 0) {
         add(&sh->req[slot], 1);
     }
-    if (op < 0 || op >= METRICS_OP_COUNT) {
-        op = METRICS_OP_OTHER;
+    if (op < 0 || op >= OP_METRIC_COUNT) {
+        op = OP_METRIC_OTHER;
     }
     add(&sh->op_bucket[op][metrics_bucket_of(op_bounds, N_OP_BOUNDS, us)], 1);
     add(&sh->op_sum_us[op], us);
@@ -460,8 +459,8 @@ static void render_ops(struct metrics_out *o)
                        "Time from a request's arrival to its answer, by "
                        "operation (writes include the raft round trip).");
     /* OTHER (0) last, as the contract renders them. */
-    for (size_t i = 1; i <= METRICS_OP_COUNT; i++) {
-        int op = (int)(i % METRICS_OP_COUNT);
+    for (size_t i = 1; i <= OP_METRIC_COUNT; i++) {
+        int op = (int)(i % OP_METRIC_COUNT);
         uint64_t counts[N_OP_BOUNDS + 1] = {0};
         uint64_t sum = 0;
         const char *labels[2] = {"op", metrics_op_name(op)};

@@ -29,19 +29,8 @@
 
 #define METRICS_SHARDS 16
 
-/* The operations of banyan_operation_duration_seconds{op}: the ops of
- * OP_METRIC_MAP (op.h), after OTHER, which is 0, so a zeroed request
- * carries "not classified yet". */
-enum metrics_op {
-    METRICS_OP_OTHER = 0,
-#define METRICS__OP(ID) METRICS_OP_##ID,
-    OP_METRIC_MAP(METRICS__OP)
-#undef METRICS__OP
-    METRICS_OP_COUNT,
-};
-
-/* The label value of @op: its op's name ("stat", ...; "other" when out
- * of range). */
+/* The label value of histogram @op (enum op_metric, op.h): its op's name
+ * ("stat", ...; "other" when out of range). */
 const char *metrics_op_name(int op);
 
 /* ---- recording (hot path) --------------------------------------------- */

@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "metrics.h"
-
 /* Every id fits the table. Two rows with one id would initialise one
  * element twice, which -Woverride-init (in -Wextra) refuses. */
 #define OP__FITS(ID, CODE, ...)                                                \
@@ -20,7 +18,7 @@ OP_MAP(OP__FITS)
 const struct op_info op_table[OP_ID_MAX] = {
 #define OP__ROW(ID, CODE, NAME, KIND, FLAGS, PERM, METRIC, CODEC, APPLY)       \
     [OP_##ID] = {OP_##ID, NAME,           KIND,                                \
-                 FLAGS,   OP_PERM_##PERM, METRICS_OP_##METRIC},
+                 FLAGS,   OP_PERM_##PERM, OP_METRIC_##METRIC},
     OP_MAP(OP__ROW)
 #undef OP__ROW
 };
@@ -80,7 +78,7 @@ int op_metric(int op)
 {
     const struct op_info *o = op_get(op);
 
-    return o != NULL ? o->metric : METRICS_OP_OTHER;
+    return o != NULL ? o->metric : OP_METRIC_OTHER;
 }
 
 int op_from_action(const char *action)

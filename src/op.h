@@ -128,9 +128,19 @@
 /* The ops with a latency histogram of their own
  * (banyan_operation_duration_seconds{op}, labelled with the op's NAME), in
  * the order /metrics renders them, OTHER last; every row's METRIC column
- * names one of these. metrics.h makes enum metrics_op of it, OTHER = 0. */
+ * names one of these. */
 #define OP_METRIC_MAP(X)                                                       \
     X(STAT) X(LIST) X(CREATE) X(MKDIR) X(SETATTR) X(DELETE) X(RENAME)
+
+/* The histograms (metrics.c): OTHER is 0, so a zeroed request carries "not
+ * classified yet". */
+enum op_metric {
+    OP_METRIC_OTHER = 0,
+#define OP__METRIC(ID) OP_METRIC_##ID,
+    OP_METRIC_MAP(OP__METRIC)
+#undef OP__METRIC
+    OP_METRIC_COUNT,
+};
 
 enum op_id {
 #define OP__ENUM(ID, CODE, ...) OP_##ID = CODE,
@@ -226,7 +236,7 @@ struct op_info {
     int kind;         /* OP_K_* */
     unsigned flags;   /* OP_F_* */
     int perm;         /* enum op_perm */
-    int metric;       /* enum metrics_op */
+    int metric;       /* enum op_metric */
 };
 
 /* The rows, indexed by id (a hole has name NULL). */
@@ -250,7 +260,7 @@ int op_perm(int op);
 /* The name of @perm ("write-parent", ...). */
 const char *op_perm_name(int perm);
 
-/* The latency label of @op (enum metrics_op; METRICS_OP_OTHER when it is
+/* The latency label of @op (enum op_metric; OP_METRIC_OTHER when it is
  * none). */
 int op_metric(int op);
 

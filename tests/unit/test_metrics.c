@@ -111,7 +111,7 @@ static void *answer_many(void *arg)
     const struct answer_args *a = arg;
 
     for (int i = 0; i < a->n; i++) {
-        metrics_http_answer(a->route, "GET", 200, METRICS_OP_STAT, 150);
+        metrics_http_answer(a->route, "GET", 200, OP_METRIC_STAT, 150);
     }
     return NULL;
 }
@@ -153,8 +153,8 @@ static void test_render_counts(void **state)
     for (int i = 0; i < 4; i++) {
         assert_int_equal(pthread_join(th[i], NULL), 0);
     }
-    metrics_http_answer(copy, "GET", 200, METRICS_OP_STAT, 150);
-    metrics_http_answer(copy, "PUT", 409, METRICS_OP_MKDIR, 3000000);
+    metrics_http_answer(copy, "GET", 200, OP_METRIC_STAT, 150);
+    metrics_http_answer(copy, "PUT", 409, OP_METRIC_MKDIR, 3000000);
     metrics_apply_batch(3);
     metrics_apply_batch(4096);
     metrics_apply_batch(5000);

@@ -73,6 +73,31 @@ for rule in "${LAYERS[@]}"; do
             $files 2>/dev/null || true)
     done
 done
+# No include cycles between modules (issue 9): a module is a file's name
+# without .c/.h and without the _int of a private header, so the parts of
+# a split module (repl.c, repl_lease.c, repl_int.h) may include one another
+# through their private header but no two modules include each other, even
+# through others. tsort names the loop it finds.
+module() {
+    local m=${1##*/}
+    m=${m%.[ch]}
+    printf '%s' "${m%_int}"
+}
+edges=$(for f in src/*.[ch] api/*.[ch]; do
+    from=$(module "$f")
+    { grep -hoE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]+"' "$f" ||
+        true; } |
+        sed -E 's/.*"([^"]+)"/\1/' | while read -r inc; do
+        to=$(module "$inc")
+        [[ "$to" == "$from" ]] || printf '%s %s\n' "$from" "$to"
+    done
+done)
+if ! loop=$(printf '%s\n' "$edges" | tsort 2>&1 >/dev/null) || [[ -n "$loop" ]]; then
+    echo "check-includes: an include cycle between modules:"
+    printf '%s\n' "$loop" | sed 's/^tsort: /  /'
+    bad=$((bad + 1))
+fi
+
 if ((bad > 0)); then
     echo "check-includes: $bad include(s) out of place"
     exit 1

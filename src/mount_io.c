@@ -217,20 +217,6 @@ static void ctx_init(const struct mount_io *mio, struct usync_ctx *ctx)
     ctx->stop = &mio->stop;
 }
 
-/* The inode at @path, or rc. */
-static int stat_path(struct ns *ns, const char *path, struct inode *out,
-                     char errmsg[BN_ERRMSG_SIZE])
-{
-    struct path p = {0};
-    int rc = path_parse(path, strlen(path), &p, errmsg);
-
-    if (rc == 0) {
-        rc = ns_stat(ns, &p, out, errmsg);
-    }
-    path_clear(&p);
-    return rc;
-}
-
 /* ---- the runs (worker threads) ------------------------------------------ */
 
 /* Load the parent of @path from the under storage when the namespace
@@ -281,7 +267,7 @@ static int run_read(struct mount_io_job *job, char errmsg[BN_ERRMSG_SIZE])
     if (rc == 0 && !sync && job->list) {
         /* A directory's first listing (on this leader) loads its
          * children. */
-        if (stat_path(job->ctx.ns, job->path, &ino, errmsg) == 0 &&
+        if (ns_stat_path(job->ctx.ns, job->path, &ino, errmsg) == 0 &&
             ino.type == INODE_DIR && !usync_listed(job->m.id, job->path)) {
             sync = true;
         }
@@ -314,7 +300,7 @@ static int run_write(struct mount_io_job *job, char errmsg[BN_ERRMSG_SIZE])
     if (rc != 0) {
         goto out;
     }
-    rc = stat_path(ctx->ns, job->path, &ino, errmsg);
+    rc = ns_stat_path(ctx->ns, job->path, &ino, errmsg);
     if (job->op == OP_CREATE) {
         if (rc == 0) {
             bn_errmsg_printf(errmsg, "%.200s already exists", job->path);
@@ -653,7 +639,7 @@ int mount_io_prepare_read(struct mount_io *mio, const char *path, bool list,
     if (!sync) {
         /* Held already, and not a directory's first listing: nothing to
          * load. */
-        rc = stat_path(mio->o.ns, path, &ino, errmsg);
+        rc = ns_stat_path(mio->o.ns, path, &ino, errmsg);
         errmsg[0] = '\0';
         if (rc == 0 && (!list || ino.type != INODE_DIR)) {
             inode_clear(&ino);

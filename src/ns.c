@@ -209,6 +209,19 @@ int ns_stat(struct ns *ns, const struct path *p, struct inode *out,
     return rc;
 }
 
+int ns_stat_path(struct ns *ns, const char *path, struct inode *out,
+                 char errmsg[BN_ERRMSG_SIZE])
+{
+    struct path p = {0};
+    int rc = path_parse(path, strlen(path), &p, errmsg);
+
+    if (rc == 0) {
+        rc = ns_stat(ns, &p, out, errmsg);
+    }
+    path_clear(&p);
+    return rc;
+}
+
 int ns_path_of(struct ns *ns, bn_ino id, char *out, size_t cap,
                char errmsg[BN_ERRMSG_SIZE])
 {

@@ -64,6 +64,11 @@ int ns_path_of(struct ns *ns, bn_ino id, char *out, size_t cap,
 int ns_stat(struct ns *ns, const struct path *p, struct inode *out,
             char errmsg[BN_ERRMSG_SIZE]);
 
+/* ns_stat() of @path, a path as a client spells it (parsed and normalised
+ * first: BN_EINVAL for a bad one). Any thread. */
+int ns_stat_path(struct ns *ns, const char *path, struct inode *out,
+                 char errmsg[BN_ERRMSG_SIZE]);
+
 /* List up to @limit (1..NS_LIST_LIMIT_MAX) children of directory @p whose
  * names sort after @after (NULL or "" for the start) into @out; free with
  * ns_page_clear(). Returns 0, BN_ENOTFOUND, BN_ENOTDIR (@p is a file or a

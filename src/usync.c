@@ -581,19 +581,6 @@ static int open_ufs(struct run *r, const struct mount_info *m)
     return 0;
 }
 
-static int stat_ns(struct ns *ns, const char *path, struct inode *out,
-                   char errmsg[BN_ERRMSG_SIZE])
-{
-    struct path p = {0};
-    int rc = path_parse(path, strlen(path), &p, errmsg);
-
-    if (rc == 0) {
-        rc = ns_stat(ns, &p, out, errmsg);
-    }
-    path_clear(&p);
-    return rc;
-}
-
 /* Map an under-storage error other than not-found to BN_EUFS. */
 static int ufs_err(int rc)
 {
@@ -607,7 +594,7 @@ static int load(struct run *r, const struct mount_info *m, const char *path)
     struct usync_item it = {0};
     char *parent;
     char *slash;
-    int rc = stat_ns(r->ctx->ns, path, &ino, r->errmsg);
+    int rc = ns_stat_path(r->ctx->ns, path, &ino, r->errmsg);
 
     inode_clear(&ino);
     if (rc != BN_ENOTFOUND || strcmp(path, m->path) == 0) {
@@ -679,7 +666,7 @@ int usync_path(const struct usync_ctx *ctx, const struct mount_info *m,
             return run_done(&r, BN_EUFS);
         }
         errmsg[0] = '\0';
-        nrc = stat_ns(ctx->ns, path, &ino, errmsg);
+        nrc = ns_stat_path(ctx->ns, path, &ino, errmsg);
         errmsg[0] = '\0';
         rc = 0;
         if (nrc == 0 && inode_xattr_get(&ino, USYNC_CACHE_ONLY_XATTR) == NULL) {
@@ -692,7 +679,7 @@ int usync_path(const struct usync_ctx *ctx, const struct mount_info *m,
         rc = load(&r, m, path);
     }
     if (rc == 0) {
-        rc = stat_ns(ctx->ns, path, &ino, errmsg);
+        rc = ns_stat_path(ctx->ns, path, &ino, errmsg);
     }
     if (rc == 0) {
         u.type = us.type;

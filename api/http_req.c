@@ -131,19 +131,25 @@ char *http_req_printf(struct http_req *req, const char *fmt, ...)
 {
     char buf[BN_ERRMSG_SIZE * 4];
     va_list ap;
+    char *p;
     int n;
 
     va_start(ap, fmt);
     n = vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     if (n < 0) {
-        n = 0;
-        buf[0] = '\0';
+        return http_req_strndup(req, "", 0);
     }
-    if ((size_t)n >= sizeof(buf)) {
-        n = (int)sizeof(buf) - 1;
+    if ((size_t)n < sizeof(buf)) {
+        return http_req_strndup(req, buf, (size_t)n);
     }
-    return http_req_strndup(req, buf, (size_t)n);
+    /* Longer than the stack buffer (a Location that repeats a long URL):
+     * formatted again at its full length, never cut. */
+    p = http_req_alloc(req, (size_t)n + 1);
+    va_start(ap, fmt);
+    (void)vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
 }
 
 void http_req_body_append(struct http_req *req, const char *data, size_t len,

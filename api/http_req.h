@@ -168,7 +168,8 @@ void *http_req_alloc(struct http_req *req, size_t n);
 /* Copy @len bytes at @s as a NUL-terminated string in the arena. */
 char *http_req_strndup(struct http_req *req, const char *s, size_t len);
 
-/* Format into the arena (at most BN_ERRMSG_SIZE * 4 bytes). */
+/* Format into the arena, at whatever length the result has (the
+ * arguments are bounded by the request's own limits). Request thread. */
 char *http_req_printf(struct http_req *req, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -29,6 +29,24 @@ check_eq "Location is the same request at the leader" \
 expect_status "curl -L follows the redirect and creates" 201 -L -X PUT \
     -H 'Content-Type: application/json' -d '{"type":"file","size":7}' \
     "$(url "$F")/api/v1/paths/docs/a"
+# A redirect of a long URL (issue 10: Location was cut at 1023 bytes, so
+# a DELETE followed with curl -L deleted another path).
+LONG=/docs/long
+for c in b c d e f g; do
+    LONG+=/$(printf "$c%.0s" {1..200})
+done
+expect_status "mkdir a ${#LONG}-byte path on the leader" 201 -X PUT \
+    -H 'Content-Type: application/json' -d '{"type":"directory"}' \
+    "$(url "$L")/api/v1/paths$LONG?recursive=true"
+expect_code "a DELETE of it on a follower is redirected" 307 not_leader \
+    -X DELETE "$(url "$F")/api/v1/paths$LONG"
+check_eq "... to the whole URL at the leader, not cut" \
+    "$(url "$L")/api/v1/paths$LONG" "$(header Location)"
+expect_status "curl -L deletes that path" 204 -L -X DELETE \
+    "$(url "$F")/api/v1/paths$LONG"
+expect_status "... it is gone" 404 "$(url "$L")/api/v1/paths$LONG"
+expect_status "... and its parent is not" 200 \
+    "$(url "$L")/api/v1/paths${LONG%/*}"
 expect_code "a linearizable read on a follower is redirected" 307 \
     not_leader "$(url "$F")/api/v1/paths/docs/a"
 expect_status "curl -L reads it from the leader" 200 -L \

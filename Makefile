@@ -135,7 +135,8 @@ MAIN_OBJS := $(MAIN_SRCS:%.c=$(BUILD)/%.o)
 CORE_LIB := $(BUILD)/libbanyan.a
 API_LIB := $(BUILD)/libbanyan_api.a
 # Helpers that tests share (tests/support/).
-TEST_SUPPORT_OBJS := $(BUILD)/tests/support/ns_fixture.o
+TEST_SUPPORT_OBJS := $(BUILD)/tests/support/ns_fixture.o \
+	$(BUILD)/tests/support/test_port.o
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 STRESS_BIN := $(BUILD)/tests/stress/stress_ns
 BANYAND := $(BUILD)/banyand

@@ -16,11 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cluster_lib.sh"
 
-if ! ip netns add "bnchk$$" 2>/dev/null; then
-    echo "Bail out! ip netns is not available (this suite needs root)"
-    exit 1
-fi
-ip netns del "bnchk$$"
+netns_require
 
 TAG=bl$(($$ % 100000))
 # RFC 2544 benchmarking addresses (198.18.0.0/15): never a real network.

@@ -19,6 +19,16 @@ NODES=0
 MEMBERS=""
 CLUSTER_ARGS=()   # extra flags for every node (e.g. --set snapshot_threshold=64)
 
+# netns_require: bail out of the suite unless this shell may make network
+# namespaces (ip netns needs root); the suites that cut links use them.
+netns_require() {
+    if ! ip netns add "bnchk$$" 2>/dev/null; then
+        echo "Bail out! ip netns is not available (this suite needs root)"
+        exit 1
+    fi
+    ip netns del "bnchk$$"
+}
+
 # cluster_init N: ports and folders for N nodes, and the members list of
 # the first N (nodes added later with node_add_ports are not in it).
 cluster_init() {

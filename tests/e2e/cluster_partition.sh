@@ -15,11 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cluster_lib.sh"
 
-if ! ip netns add "bnchk$$" 2>/dev/null; then
-    echo "Bail out! ip netns is not available (this suite needs root)"
-    exit 1
-fi
-ip netns del "bnchk$$"
+netns_require
 
 TAG=bn$(($$ % 100000))
 # RFC 2544 benchmarking addresses: never a real network of the host.

@@ -15,9 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <netinet/in.h>
 #include <pthread.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +26,7 @@
 #include "mount.h"
 #include "ns_fixture.h"
 #include "repl.h"
+#include "test_port.h"
 #include "ufs.h"
 
 #define WAIT_MS 10000 /* every wait is bounded */
@@ -99,19 +98,9 @@ static void sleep_ms(unsigned ms)
 
 static int free_port(void)
 {
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int port;
+    int port = test_port_free();
 
-    assert_true(fd >= 0);
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    port = ntohs(a.sin_port);
-    close(fd);
+    assert_true(port > 0);
     return port;
 }
 

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "repl_int.h"
+#include "test_port.h"
 
 struct ctx {
     uv_loop_t loop;
@@ -38,22 +39,11 @@ struct ctx {
     bool closed;
 };
 
-/* A port of 127.0.0.1 that nobody listens on right now. */
 static int free_port(void)
 {
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int port;
+    int port = test_port_free();
 
-    assert_true(fd >= 0);
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    port = ntohs(a.sin_port);
-    close(fd);
+    assert_true(port > 0);
     return port;
 }
 
